@@ -1,0 +1,152 @@
+// Wires the whole stack from validated settings: host, shared database, one StagingSlot per
+// slot. Validation runs before the first resource is registered, so bad config registers
+// nothing and reports every problem at once.
+
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+
+import { catalogue } from "./catalogue";
+import { readStackConfig } from "./config";
+import { SharedDatabase } from "./database";
+import { StagingHost } from "./host";
+import { layoutTable, usageTable } from "./registryTable";
+import { Settings } from "./settings";
+import { SlotStatus, StagingSlot } from "./stagingSlot";
+import { formatProblem, requireValidSettings } from "./validation";
+
+/** One slot as the stack outputs it. No secret in here. */
+export interface SlotOutput {
+    readonly slot: number;
+    readonly identifier: string;
+    readonly url: string;
+    readonly campaignUiPort: number;
+    readonly airflowPort: number;
+    readonly database: string;
+    readonly status: SlotStatus;
+    readonly owner: string | null;
+    readonly task: string | null;
+    readonly branch: string | null;
+    readonly commit: string | null;
+    readonly deployedAt: string | null;
+}
+
+/** The stack's outputs. */
+export interface StackOutputs {
+    readonly ipAddress: pulumi.Output<string>;
+    readonly slots: pulumi.Output<SlotOutput[]>;
+    /** The seed's static layout table, markdown. */
+    readonly layoutTable: string;
+    /** The seed's slot usage registry table, markdown. */
+    readonly registryTable: pulumi.Output<string>;
+}
+
+/** Secrets the program needs, read with requireSecret/getSecret. */
+export interface StackSecrets {
+    readonly deployPrivateKey: pulumi.Output<string>;
+    readonly postgresPassword?: pulumi.Output<string>;
+}
+
+/** Builds every resource of the stack from validated settings. */
+export function buildStack(settings: Settings, secrets: StackSecrets): StackOutputs {
+    const slots = catalogue(settings.slotCount, settings.domain);
+
+    const host = new StagingHost("staging", {
+        region: settings.region,
+        size: settings.dropletSize,
+        image: settings.dropletImage,
+        sshKeys: settings.sshKeys,
+        deployPublicKey: settings.deployPublicKey,
+        adminCidrs: settings.adminCidrs,
+        slots,
+        ...(settings.acmeEmail ? { acmeEmail: settings.acmeEmail } : {}),
+        privateKey: secrets.deployPrivateKey,
+        ...(settings.sshHostKey ? { hostKey: settings.sshHostKey } : {}),
+    });
+
+    const db = new SharedDatabase("staging-postgres", {
+        postgres: settings.postgres,
+        region: settings.region,
+        dropletId: host.droplet.id,
+        adminCidrs: settings.adminCidrs,
+        ...(secrets.postgresPassword ? { existingPassword: secrets.postgresPassword } : {}),
+    });
+
+    new digitalocean.Project("staging-project", {
+        name: settings.projectName,
+        description: "Job Search staging droplet and its pool of staging slots (managed by staging-slots)",
+        purpose: "Web Application",
+        environment: "Staging",
+        resources: [
+            host.droplet.dropletUrn,
+            host.reservedIp.reservedIpUrn,
+            ...(db.cluster ? [db.cluster.clusterUrn] : []),
+        ],
+    });
+
+    const components = slots.map((layout) => {
+        const claim = settings.claims.get(layout.slot);
+        return new StagingSlot(layout.identifier, {
+            layout,
+            domain: settings.domain,
+            ...(claim ? { claim } : {}),
+            ipAddress: host.ipAddress,
+            postgresProvider: db.provider,
+            databaseHost: db.appHost,
+            databasePort: db.port,
+            connection: host.connection,
+            repository: settings.repository,
+            appEnv: settings.appEnv,
+            deployTimeoutSeconds: settings.deployTimeoutSeconds,
+            release: { removeVolumes: settings.releaseRemovesVolumes, removeCheckout: settings.releaseRemovesCheckout },
+            hostReady: host.ready,
+        });
+    });
+
+    const slotOutputs = pulumi.all(components.map((c) => c.deployedAt)).apply((deployed) =>
+        components.map((c, i): SlotOutput => ({
+            slot: c.slot,
+            identifier: slots[i].identifier,
+            url: c.url,
+            campaignUiPort: c.campaignUiPort,
+            airflowPort: c.airflowPort,
+            database: c.database,
+            status: c.status,
+            owner: c.claim?.owner ?? null,
+            task: c.claim?.task ?? null,
+            branch: c.claim?.branch ?? null,
+            commit: c.claim?.commit ?? null,
+            deployedAt: deployed[i] ?? null,
+        })),
+    );
+
+    return {
+        ipAddress: host.ipAddress,
+        slots: slotOutputs,
+        layoutTable: layoutTable(slots),
+        registryTable: slotOutputs.apply((out) =>
+            usageTable(out.map((o) => ({ slot: o.slot, claim: settings.claims.get(o.slot), ...(o.deployedAt ? { deployedAt: o.deployedAt } : {}) })))),
+    };
+}
+
+/** Options of a program run. */
+export interface ProgramOptions {
+    /** The clock reading that judges claim ages; it never reaches a resource input. Default: now. */
+    readonly now?: Date;
+    /** Where warnings (stale claims) go; default `pulumi.log.warn`, shown in the preview. */
+    readonly warn?: (message: string) => void;
+}
+
+/** The program: reads and validates the stack config, warns about stale claims, builds the stack. */
+export function stagingSlots(opts: ProgramOptions = {}): StackOutputs {
+    const { settings, warnings } = requireValidSettings(readStackConfig(), opts.now ?? new Date());
+    const warn = opts.warn ?? ((message: string) => void pulumi.log.warn(message));
+    for (const w of warnings) {
+        warn(formatProblem(w));
+    }
+    const config = new pulumi.Config();
+    const secrets: StackSecrets = {
+        deployPrivateKey: config.requireSecret("deployPrivateKey"),
+        ...(settings.postgres.mode === "existing" ? { postgresPassword: config.requireSecret("postgresPassword") } : {}),
+    };
+    return buildStack(settings, secrets);
+}

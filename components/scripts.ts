@@ -1,0 +1,121 @@
+// Renders the command text and stdin that a slot's remote.Command hands to the droplet. Pure:
+// the scripts are files beside this module, read once; everything a claim contributes travels
+// on stdin as data, so no config value is ever parsed by a shell.
+
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+
+import { SlotLayout } from "./catalogue";
+import { Claim } from "./settings";
+
+function script(name: string): string {
+    return readFileSync(path.join(__dirname, "scripts", name), "utf8");
+}
+
+/** The deploy script's text (components/scripts/deploy.sh). */
+export const DEPLOY_SCRIPT = script("deploy.sh");
+/** The release script's text (components/scripts/release.sh). */
+export const RELEASE_SCRIPT = script("release.sh");
+
+/** Quotes `s` as one single-quoted shell word. */
+export function shellQuote(s: string): string {
+    return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Identifies one deployment of a claim: the same slot, branch, commit and redeploy counter give
+ * the same id. The release script compares it with the slot's current deployment so that the
+ * delete of a replaced deployment never stops its successor.
+ */
+export function deploymentId(slot: number, claim: Pick<Claim, "branch" | "commit" | "redeploy">): string {
+    return createHash("sha256")
+        .update(JSON.stringify([slot, claim.branch, claim.commit, claim.redeploy]))
+        .digest("hex")
+        .slice(0, 16);
+}
+
+/** Parameters of one deployment, as the deploy script reads them from stdin. */
+export interface DeployParams {
+    readonly layout: SlotLayout;
+    readonly claim: Claim;
+    readonly repository: string;
+    /** postgres://role:password@host:port/db?sslmode=require; secret. */
+    readonly databaseUrl: string;
+    readonly appEnv: Readonly<Record<string, string>>;
+    /** Seconds the health check waits for /api/version to report the commit. */
+    readonly healthTimeoutSeconds: number;
+}
+
+/**
+ * The deploy script's stdin: `KEY=VALUE` lines. Values never contain line breaks (validation
+ * refuses control characters), and the script reads them as data, never as shell.
+ */
+export function deployStdin(p: DeployParams): string {
+    const lines: Array<[string, string]> = [
+        ["SLOT", String(p.layout.slot)],
+        ["BRANCH", p.claim.branch],
+        ["COMMIT", p.claim.commit],
+        ["REPOSITORY", p.repository],
+        ["OWNER", p.claim.owner],
+        ["TASK", p.claim.task],
+        ["PURPOSE", p.claim.purpose],
+        ["DEPLOYMENT_ID", deploymentId(p.layout.slot, p.claim)],
+        ["HEALTH_TIMEOUT", String(p.healthTimeoutSeconds)],
+        ["DATABASE_URL", p.databaseUrl],
+        ...Object.keys(p.appEnv)
+            .sort()
+            .map((name): [string, string] => ["APP_ENV", `${name}=${p.appEnv[name]}`]),
+    ];
+    for (const [key, value] of lines) {
+        if (/[\r\n\0]/.test(value)) throw new Error(`deploy parameter ${key} contains a line break`);
+    }
+    return lines.map(([k, v]) => `${k}=${v}`).join("\n") + "\n";
+}
+
+/** The command text of a slot's deployment: the deploy script, bounded in time. */
+export function deployCommand(timeoutSeconds: number): string {
+    return `timeout --kill-after=30 ${timeoutSeconds} bash -c ${shellQuote(DEPLOY_SCRIPT)} staging-deploy`;
+}
+
+/** Options of a release, from the stack config. */
+export interface ReleaseOptions {
+    readonly removeVolumes: boolean;
+    readonly removeCheckout: boolean;
+}
+
+/** The delete command of a slot's deployment: the release script for exactly that deployment. */
+export function releaseCommand(slot: number, id: string, opts: ReleaseOptions): string {
+    const args = [String(slot), id, String(opts.removeVolumes), String(opts.removeCheckout)];
+    return `timeout --kill-after=30 600 bash -c ${shellQuote(RELEASE_SCRIPT)} staging-release ${args.map(shellQuote).join(" ")}`;
+}
+
+/** The line the deploy script prints last. */
+export interface DeployResult {
+    readonly slot: number;
+    readonly commit: string;
+    readonly deployedAt: string;
+}
+
+/** Finds the deploy script's result line in its stdout; undefined when absent or malformed. */
+export function parseDeployResult(stdout: string): DeployResult | undefined {
+    const line = stdout
+        .split("\n")
+        .reverse()
+        .find((l) => l.startsWith("STAGING_DEPLOY_RESULT "));
+    if (!line) return undefined;
+    try {
+        const parsed: unknown = JSON.parse(line.slice("STAGING_DEPLOY_RESULT ".length));
+        if (
+            typeof parsed === "object" && parsed !== null &&
+            typeof (parsed as DeployResult).slot === "number" &&
+            typeof (parsed as DeployResult).commit === "string" &&
+            typeof (parsed as DeployResult).deployedAt === "string"
+        ) {
+            return parsed as DeployResult;
+        }
+    } catch {
+        // A malformed line is treated like a missing one: the deployment did not report.
+    }
+    return undefined;
+}

@@ -1,0 +1,114 @@
+// The typed shape of the stack config once validated. Key names are a contract with users'
+// stack files (design.md): add keys, never rename them.
+
+/** The Pulumi project name; every config key is `staging-slots:<key>`. */
+export const PROJECT = "staging-slots";
+
+/** A claim on one slot, as written under `staging-slots:claims."N"`. */
+export interface Claim {
+    /** Who holds the slot (a person or an agent identifier). */
+    readonly owner: string;
+    /** The task (issue key) the slot is used for; one slot per task. */
+    readonly task: string;
+    /** The git branch being tested. */
+    readonly branch: string;
+    /** The full 40-hex commit deployed; always a string in YAML. */
+    readonly commit: string;
+    /** A short description; empty when not given. */
+    readonly purpose: string;
+    /** ISO 8601 UTC time of the claim, `YYYY-MM-DDTHH:MM:SSZ`. */
+    readonly claimedAt: string;
+    /** The pool the claim draws from; default `qa`. */
+    readonly pool: string;
+    /** Why the claim may stay past 24 hours; absent for short claims. */
+    readonly longRunning?: string;
+    /** Bumped to redeploy the same commit; default 0. */
+    readonly redeploy: number;
+}
+
+/** A PostgreSQL cluster created and owned by this program. */
+export interface ManagedPostgres {
+    readonly mode: "managed";
+    /** DigitalOcean database size slug; default `db-s-1vcpu-2gb`. */
+    readonly size: string;
+    /** PostgreSQL major version; default `16`. */
+    readonly version: string;
+    /** Number of nodes; default 1. */
+    readonly nodeCount: number;
+}
+
+/** An existing PostgreSQL instance; its password is the secret `postgresPassword`. */
+export interface ExistingPostgres {
+    readonly mode: "existing";
+    readonly host: string;
+    /** Default 5432. */
+    readonly port: number;
+    readonly user: string;
+    /** The maintenance database the provider connects to; default `postgres`. */
+    readonly database: string;
+    /** Default `require`. */
+    readonly sslmode: "require" | "verify-ca" | "verify-full";
+}
+
+export type PostgresSettings = ManagedPostgres | ExistingPostgres;
+
+/** Everything the program reads from the stack config, validated, with defaults applied. */
+export interface Settings {
+    /** Apex domain; slot N lives at `staging-N.<domain>`. */
+    readonly domain: string;
+    /** Number of slots; default 10, at most 100. */
+    readonly slotCount: number;
+    /** Git URL of the app repository the droplet fetches from. */
+    readonly repository: string;
+    /** CIDRs allowed to reach SSH (22) and the managed database. */
+    readonly adminCidrs: readonly string[];
+    /** Pool name → the slots a claim of that pool may take. */
+    readonly pools: Readonly<Record<string, readonly number[]>>;
+    /** Slot number → claim; an absent slot is Available. */
+    readonly claims: ReadonlyMap<number, Claim>;
+    /** DigitalOcean region of the droplet and database; default `nyc3`. */
+    readonly region: string;
+    /** Droplet size slug; default `s-4vcpu-8gb`. Resized in place. */
+    readonly dropletSize: string;
+    /** Droplet image slug; default `ubuntu-24-04-x64`. Changing it replaces the droplet. */
+    readonly dropletImage: string;
+    /** DigitalOcean SSH key ids or fingerprints with root access; default none. */
+    readonly sshKeys: readonly string[];
+    /** OpenSSH public key of the `deploy` user (its private key is the secret `deployPrivateKey`). */
+    readonly deployPublicKey: string;
+    /** The droplet's SSH host key (`ssh-ed25519 AAAA…`); when set, deployments verify it. */
+    readonly sshHostKey?: string;
+    /** Contact address for Let's Encrypt; optional. */
+    readonly acmeEmail?: string;
+    /** DigitalOcean project grouping the resources; default `job-search-staging`. */
+    readonly projectName: string;
+    /** Shared PostgreSQL: created here (default) or an existing instance. */
+    readonly postgres: PostgresSettings;
+    /** Plain app settings written into every slot's env file. */
+    readonly appEnv: Readonly<Record<string, string>>;
+    /** Upper bound for one deployment, seconds; default 900. */
+    readonly deployTimeoutSeconds: number;
+    /** Remove the checkout when a slot is released; default false. */
+    readonly releaseRemovesCheckout: boolean;
+    /** Remove the compose project's named volumes when a slot is released; default false. */
+    readonly releaseRemovesVolumes: boolean;
+}
+
+/** Secret keys: read with `requireSecret`/`getSecret`, never inside `claims`. */
+export const SECRET_KEYS = ["deployPrivateKey", "postgresPassword", "registryDatabaseUrl"] as const;
+
+/** Defaults for the optional keys. */
+export const DEFAULTS = {
+    region: "nyc3",
+    dropletSize: "s-4vcpu-8gb",
+    dropletImage: "ubuntu-24-04-x64",
+    projectName: "job-search-staging",
+    postgresSize: "db-s-1vcpu-2gb",
+    postgresVersion: "16",
+    deployTimeoutSeconds: 900,
+    pool: "qa",
+    /** A claim older than this without a `longRunning` note is stale (seed: "longer than 24 hours"). */
+    staleAfterHours: 24,
+    /** Clock skew tolerated before a claimedAt counts as "in the future". */
+    futureSkewMinutes: 5,
+} as const;

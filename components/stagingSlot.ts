@@ -1,0 +1,158 @@
+import * as command from "@pulumi/command";
+import * as digitalocean from "@pulumi/digitalocean";
+import * as postgresql from "@pulumi/postgresql";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+
+import { SlotLayout } from "./catalogue";
+import {
+    ReleaseOptions,
+    deployCommand,
+    deployStdin,
+    deploymentId,
+    parseDeployResult,
+    releaseCommand,
+} from "./scripts";
+import { Claim } from "./settings";
+
+/** `In Use` or `Available`, the seeds' two statuses. */
+export type SlotStatus = "In Use" | "Available";
+
+export interface StagingSlotArgs {
+    /** The slot's fixed layout (catalogue.slotLayout). */
+    readonly layout: SlotLayout;
+    /** Apex domain the slot's A record is created in. */
+    readonly domain: string;
+    /** The claim on the slot; absent when the slot is Available. */
+    readonly claim?: Claim;
+    /** Address the slot's subdomain points at (the host's reserved IP). */
+    readonly ipAddress: pulumi.Input<string>;
+    /** Provider connected to the shared PostgreSQL instance. */
+    readonly postgresProvider: postgresql.Provider;
+    /** Host and port the slot's app uses to reach PostgreSQL. */
+    readonly databaseHost: pulumi.Input<string>;
+    readonly databasePort: pulumi.Input<number>;
+    /** SSH connection to the droplet as `deploy`; secret. */
+    readonly connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
+    /** Git URL the droplet fetches the app from. */
+    readonly repository: string;
+    /** Plain app settings shared by every slot. */
+    readonly appEnv: Readonly<Record<string, string>>;
+    /** Upper bound of one deployment, seconds. */
+    readonly deployTimeoutSeconds: number;
+    /** What a release removes besides the running containers. */
+    readonly release: ReleaseOptions;
+    /** Deployments wait for this (the host's readiness); default none. */
+    readonly hostReady?: pulumi.Resource;
+}
+
+/**
+ * One staging slot: its DNS record and database always, its deployment only while claimed.
+ * Child names derive from the component's name (`staging-N-…`) and never change: a renamed
+ * child is a replaced resource in someone's stack.
+ */
+export class StagingSlot extends pulumi.ComponentResource {
+    public readonly slot: number;
+    public readonly url: string;
+    public readonly campaignUiPort: number;
+    public readonly airflowPort: number;
+    public readonly database: string;
+    public readonly status: SlotStatus;
+    public readonly claim?: Claim;
+    /** The role's generated password; secret. */
+    public readonly databasePassword: pulumi.Output<string>;
+    /** The deployment while claimed. */
+    public readonly deployment?: command.remote.Command;
+    /** When the deployment last succeeded, from the deploy script's result line; undefined while Available. */
+    public readonly deployedAt: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: StagingSlotArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("jobsearch:staging:StagingSlot", name, {}, opts);
+        const { layout, claim } = args;
+        this.slot = layout.slot;
+        this.url = layout.url;
+        this.campaignUiPort = layout.campaignUiPort;
+        this.airflowPort = layout.airflowPort;
+        this.database = layout.database;
+        this.status = claim ? "In Use" : "Available";
+        this.claim = claim;
+
+        new digitalocean.DnsRecord(
+            `${name}-dns`,
+            { domain: args.domain, type: "A", name: layout.identifier, value: args.ipAddress, ttl: 300 },
+            { parent: this },
+        );
+
+        const dbOpts = { parent: this, provider: args.postgresProvider };
+        const password = new random.RandomPassword(
+            `${name}-db-password`,
+            // Letters and digits only: the password goes into a URL and an env file unescaped by the app.
+            { length: 32, special: false },
+            { parent: this },
+        );
+        this.databasePassword = password.result;
+        // The role and database are protected: releasing a slot never drops its data, and
+        // shrinking the pool needs a deliberate `pulumi state unprotect` first.
+        const role = new postgresql.Role(
+            `${name}-db-role`,
+            { name: layout.role, login: true, password: password.result },
+            { ...dbOpts, protect: true },
+        );
+        const database = new postgresql.Database(
+            `${name}-db`,
+            { name: layout.database, owner: role.name },
+            { ...dbOpts, protect: true },
+        );
+        // Every role may CONNECT to a new database by default; only the slot's own role should.
+        const revoke = new postgresql.Grant(
+            `${name}-db-connect`,
+            { database: database.name, role: "public", objectType: "database", privileges: [] },
+            dbOpts,
+        );
+
+        if (claim) {
+            const databaseUrl = pulumi
+                .all([args.databaseHost, args.databasePort, password.result])
+                .apply(([host, port, pw]) =>
+                    `postgresql://${encodeURIComponent(layout.role)}:${encodeURIComponent(pw)}@${host}:${port}/${layout.database}?sslmode=require`);
+            const stdin = pulumi.secret(
+                databaseUrl.apply((url) =>
+                    deployStdin({
+                        layout,
+                        claim,
+                        repository: args.repository,
+                        databaseUrl: url,
+                        appEnv: args.appEnv,
+                        healthTimeoutSeconds: Math.max(60, args.deployTimeoutSeconds - 120),
+                    })),
+            );
+            this.deployment = new command.remote.Command(
+                `${name}-deploy`,
+                {
+                    connection: args.connection,
+                    create: deployCommand(args.deployTimeoutSeconds),
+                    delete: releaseCommand(layout.slot, deploymentId(layout.slot, claim), args.release),
+                    stdin,
+                    triggers: [claim.commit, claim.branch, claim.redeploy],
+                    // The app's build and logs may echo its settings; nothing of it goes to the log.
+                    logging: command.types.enums.remote.Logging.None,
+                },
+                {
+                    parent: this,
+                    additionalSecretOutputs: ["stdout", "stderr"],
+                    dependsOn: [database, revoke, ...(args.hostReady ? [args.hostReady] : [])],
+                },
+            );
+            this.deployedAt = pulumi.unsecret(this.deployment.stdout.apply((out) => parseDeployResult(out ?? "")?.deployedAt));
+        } else {
+            this.deployedAt = pulumi.output(undefined);
+        }
+
+        this.registerOutputs({
+            url: this.url,
+            status: this.status,
+            database: this.database,
+            deployedAt: this.deployedAt,
+        });
+    }
+}

@@ -1,0 +1,577 @@
+// Validation of the stack config: the one set of rules shared by the Pulumi program and the
+// `slots` command. Pure: it takes plain values (already parsed from YAML or from the engine's
+// config) and a clock reading, and returns typed settings or every problem at once.
+
+import { DEFAULT_SLOT_COUNT, MAX_SLOTS, defaultPools, slotLayout } from "./catalogue";
+import {
+    Claim,
+    DEFAULTS,
+    PROJECT,
+    PostgresSettings,
+    SECRET_KEYS,
+    Settings,
+} from "./settings";
+
+/** One thing wrong (or worth a warning) in the stack config. */
+export interface Problem {
+    /** The slot the problem belongs to, when it belongs to one. */
+    readonly slot?: number;
+    /** Dotted path of the offending key, e.g. `claims.4.commit` or `adminCidrs`. */
+    readonly field: string;
+    /** What is wrong and how to fix it. */
+    readonly message: string;
+}
+
+/** Renders a problem as one line: `staging-4 commit: …` or `staging-slots:domain: …`. */
+export function formatProblem(p: Problem): string {
+    if (p.slot !== undefined) {
+        const field = p.field.replace(/^claims\.\d+\.?/, "");
+        return `staging-${p.slot}${field ? ` ${field}` : ""}: ${p.message}`;
+    }
+    return `${PROJECT}:${p.field}: ${p.message}`;
+}
+
+/** Thrown by the program when the config is invalid; carries every problem. */
+export class ConfigError extends Error {
+    constructor(public readonly problems: readonly Problem[]) {
+        super(
+            `invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+export interface ValidationResult {
+    /** Present only when there are no errors. */
+    readonly settings?: Settings;
+    readonly errors: readonly Problem[];
+    /** Stale claims and other things worth saying that do not block a deployment. */
+    readonly warnings: readonly Problem[];
+}
+
+/** The claim fields users may write, in the order the `slots` command writes them. */
+export const CLAIM_FIELDS = [
+    "owner",
+    "task",
+    "branch",
+    "commit",
+    "purpose",
+    "claimedAt",
+    "pool",
+    "longRunning",
+    "redeploy",
+] as const;
+const REQUIRED_CLAIM_FIELDS = ["owner", "task", "branch", "commit", "claimedAt"] as const;
+
+/** Every non-secret top-level key the program reads. */
+export const CONFIG_KEYS = [
+    "domain",
+    "slotCount",
+    "repository",
+    "adminCidrs",
+    "pools",
+    "claims",
+    "region",
+    "dropletSize",
+    "dropletImage",
+    "sshKeys",
+    "deployPublicKey",
+    "sshHostKey",
+    "acmeEmail",
+    "projectName",
+    "postgres",
+    "appEnv",
+    "deployTimeoutSeconds",
+    "releaseRemovesCheckout",
+    "releaseRemovesVolumes",
+] as const;
+
+const FIELD_LIMITS = { owner: 64, task: 64, purpose: 200, longRunning: 200, branch: 200 } as const;
+
+// Control characters (C0, DEL, C1) and the Unicode line/paragraph separators: any of them in a
+// name or description would break the markdown table, the env file or a terminal.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const COMMIT = /^[0-9a-f]{40}$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const POOL_NAME = /^[a-z][a-z0-9-]{0,30}$/;
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+// The deploy script sets these itself; a shared app setting must not override a slot's own.
+const RESERVED_ENV = new Set([
+    "DATABASE_URL",
+    "CAMPAIGN_UI_PORT",
+    "AIRFLOW_PORT",
+    "STAGING_SLOT",
+    "COMPOSE_PROJECT_NAME",
+    "APP_COMMIT",
+    "APP_BRANCH",
+]);
+
+function describe(v: unknown): string {
+    if (v === null) return "null";
+    if (Array.isArray(v)) return "a list";
+    if (typeof v === "object") return "a map";
+    if (typeof v === "string") return `"${v.length > 60 ? `${v.slice(0, 57)}...` : v}"`;
+    return `${typeof v} ${String(v)}`;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Why `branch` is not acceptable, or undefined when it is. Follows the rules of
+ * `git check-ref-format --branch` and, on top of them, refuses anything a shell would treat
+ * specially: the branch travels to the droplet as data, but it also lands in tables and comments.
+ */
+export function branchProblem(branch: string): string | undefined {
+    if (branch.length === 0) return "must not be empty";
+    if (branch.length > FIELD_LIMITS.branch) return `is ${branch.length} characters long; the limit is ${FIELD_LIMITS.branch}`;
+    if (!/^[A-Za-z0-9._/@+-]+$/.test(branch)) {
+        return "may contain only letters, digits and . _ / @ + - (no whitespace, quotes or shell metacharacters)";
+    }
+    if (branch.startsWith("-")) return "must not start with '-'";
+    if (branch === "@") return "must not be '@'";
+    if (branch.includes("..")) return "must not contain '..'";
+    if (branch.includes("@{")) return "must not contain '@{'";
+    if (branch.startsWith("/") || branch.endsWith("/") || branch.includes("//")) {
+        return "must not start or end with '/' or contain '//'";
+    }
+    if (branch.endsWith(".")) return "must not end with '.'";
+    for (const part of branch.split("/")) {
+        if (part.startsWith(".")) return `has a component starting with '.' ("${part}")`;
+        if (part.endsWith(".lock")) return `has a component ending with '.lock' ("${part}")`;
+    }
+    if (branch === "HEAD") return "must not be HEAD; name the branch";
+    return undefined;
+}
+
+/** Parses a strict `YYYY-MM-DDTHH:MM:SSZ` timestamp; undefined when malformed or not a real date. */
+export function parseTimestamp(text: string): Date | undefined {
+    const m = TIMESTAMP.exec(text);
+    if (!m) return undefined;
+    const d = new Date(text);
+    if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 19) + "Z" !== text) return undefined;
+    return d;
+}
+
+/** Whether a string is an IPv4 or IPv6 CIDR block. */
+export function isCidr(text: string): boolean {
+    const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
+    if (v4) {
+        return v4.slice(1, 5).every((o) => Number(o) <= 255 && String(Number(o)) === o) && Number(v4[5]) <= 32;
+    }
+    const v6 = /^([0-9a-fA-F:]+)\/(\d{1,3})$/.exec(text);
+    if (v6) {
+        const groups = v6[1].split("::");
+        if (groups.length > 2 || Number(v6[2]) > 128) return false;
+        const parts = groups.flatMap((g) => (g === "" ? [] : g.split(":")));
+        return parts.every((p) => /^[0-9a-fA-F]{1,4}$/.test(p)) && (groups.length === 2 ? parts.length < 8 : parts.length === 8);
+    }
+    return false;
+}
+
+/** Whether a repository URL is one git on the droplet can fetch: scp-like, ssh:// or https://. */
+export function isRepositoryUrl(text: string): boolean {
+    if (CONTROL.test(text) || /\s|['"`$\\;&|<>]/.test(text)) return false;
+    return /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._/~-]+$/.test(text) || /^(ssh|https):\/\/[^\s/]+\/\S+$/.test(text);
+}
+
+class Collector {
+    readonly errors: Problem[] = [];
+    readonly warnings: Problem[] = [];
+    error(field: string, message: string, slot?: number): void {
+        this.errors.push(slot === undefined ? { field, message } : { slot, field, message });
+    }
+    warn(field: string, message: string, slot?: number): void {
+        this.warnings.push(slot === undefined ? { field, message } : { slot, field, message });
+    }
+}
+
+function text(c: Collector, field: string, v: unknown, opts: { required: boolean; max: number; slot?: number }): string | undefined {
+    const fieldName = field.split(".").pop() as string;
+    if (v === undefined || v === null) {
+        if (opts.required) c.error(field, `${fieldName} is required`, opts.slot);
+        return undefined;
+    }
+    if (typeof v !== "string") {
+        c.error(field, `${fieldName} must be a string, got ${describe(v)}; quote it in YAML`, opts.slot);
+        return undefined;
+    }
+    if (v.trim() === "") {
+        c.error(field, `${fieldName} must not be empty`, opts.slot);
+        return undefined;
+    }
+    if (CONTROL.test(v)) {
+        c.error(field, `${fieldName} contains a control character or line break; write it on one line`, opts.slot);
+        return undefined;
+    }
+    if (v.length > opts.max) {
+        c.error(field, `${fieldName} is ${v.length} characters long; the limit is ${opts.max}`, opts.slot);
+        return undefined;
+    }
+    return v;
+}
+
+function optionalInt(c: Collector, field: string, v: unknown, def: number, min: number, max: number): number {
+    if (v === undefined || v === null) return def;
+    const n = typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
+        c.error(field, `must be a whole number from ${min} to ${max}, got ${describe(v)}`);
+        return def;
+    }
+    return n;
+}
+
+function optionalBool(c: Collector, field: string, v: unknown): boolean {
+    if (v === undefined || v === null) return false;
+    if (v === true || v === "true") return true;
+    if (v === false || v === "false") return false;
+    c.error(field, `must be true or false, got ${describe(v)}`);
+    return false;
+}
+
+function stringList(c: Collector, field: string, v: unknown, check: (s: string) => string | undefined): string[] {
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) {
+        c.error(field, `must be a list of strings, got ${describe(v)}`);
+        return [];
+    }
+    const out: string[] = [];
+    v.forEach((item, i) => {
+        if (typeof item !== "string") {
+            c.error(`${field}[${i}]`, `must be a string, got ${describe(item)}`);
+            return;
+        }
+        const why = check(item);
+        if (why) c.error(`${field}[${i}]`, why);
+        else out.push(item);
+    });
+    return out;
+}
+
+function validatePools(c: Collector, raw: unknown, slotCount: number): Record<string, number[]> {
+    if (raw === undefined || raw === null) return defaultPools(slotCount);
+    if (!isPlainObject(raw)) {
+        c.error("pools", `must be a map of pool name to a list of slot numbers, got ${describe(raw)}`);
+        return {};
+    }
+    const pools: Record<string, number[]> = {};
+    for (const [name, slots] of Object.entries(raw)) {
+        if (!POOL_NAME.test(name)) {
+            c.error(`pools.${name}`, `pool name "${name}" must be lowercase letters, digits and '-', starting with a letter`);
+            continue;
+        }
+        if (!Array.isArray(slots) || slots.length === 0) {
+            c.error(`pools.${name}`, `must be a non-empty list of slot numbers, got ${describe(slots)}`);
+            continue;
+        }
+        const seen = new Set<number>();
+        for (const s of slots) {
+            if (typeof s !== "number" || !Number.isInteger(s) || s < 1 || s > slotCount) {
+                c.error(`pools.${name}`, `slot ${describe(s)} is not a slot of this pool of ${slotCount}; use numbers 1 to ${slotCount}`);
+            } else if (seen.has(s)) {
+                c.error(`pools.${name}`, `slot ${s} is listed twice; list each slot once`);
+            } else {
+                seen.add(s);
+            }
+        }
+        pools[name] = [...seen].sort((a, b) => a - b);
+    }
+    return pools;
+}
+
+function validateClaim(
+    c: Collector,
+    slot: number,
+    raw: unknown,
+    pools: Record<string, number[]>,
+    now: Date,
+): Claim | undefined {
+    const base = `claims.${slot}`;
+    if (!isPlainObject(raw)) {
+        c.error(base, `the claim must be a map with ${REQUIRED_CLAIM_FIELDS.join(", ")}; got ${describe(raw)} (remove the key to release the slot)`, slot);
+        return undefined;
+    }
+    const before = c.errors.length;
+    for (const key of Object.keys(raw)) {
+        if (!(CLAIM_FIELDS as readonly string[]).includes(key)) {
+            c.error(`${base}.${key}`, `unknown claim field "${key}"; the fields are ${CLAIM_FIELDS.join(", ")}`, slot);
+        }
+    }
+    const owner = text(c, `${base}.owner`, raw.owner, { required: true, max: FIELD_LIMITS.owner, slot });
+    const task = text(c, `${base}.task`, raw.task, { required: true, max: FIELD_LIMITS.task, slot });
+    const purpose = text(c, `${base}.purpose`, raw.purpose, { required: false, max: FIELD_LIMITS.purpose, slot });
+    const longRunning = text(c, `${base}.longRunning`, raw.longRunning, { required: false, max: FIELD_LIMITS.longRunning, slot });
+
+    let branch: string | undefined;
+    if (raw.branch === undefined || raw.branch === null) {
+        c.error(`${base}.branch`, "branch is required", slot);
+    } else if (typeof raw.branch !== "string") {
+        c.error(`${base}.branch`, `branch must be a string, got ${describe(raw.branch)}; quote it in YAML`, slot);
+    } else {
+        const why = branchProblem(raw.branch);
+        if (why) c.error(`${base}.branch`, `branch ${describe(raw.branch)} ${why}`, slot);
+        else branch = raw.branch;
+    }
+
+    let commit: string | undefined;
+    if (raw.commit === undefined || raw.commit === null) {
+        c.error(`${base}.commit`, "commit is required: the full 40-character SHA (git rev-parse <branch>)", slot);
+    } else if (typeof raw.commit === "number" || typeof raw.commit === "bigint") {
+        c.error(`${base}.commit`, `commit was read as a YAML number (${String(raw.commit)}); write it as a quoted string: commit: "<40-hex sha>"`, slot);
+    } else if (typeof raw.commit !== "string") {
+        c.error(`${base}.commit`, `commit must be a quoted string, got ${describe(raw.commit)}`, slot);
+    } else if (!COMMIT.test(raw.commit)) {
+        c.error(`${base}.commit`, `commit ${describe(raw.commit)} is not a full 40-character lowercase hex SHA; use the full SHA (git rev-parse <branch>)`, slot);
+    } else {
+        commit = raw.commit;
+    }
+
+    let claimedAt: string | undefined;
+    if (raw.claimedAt === undefined || raw.claimedAt === null) {
+        c.error(`${base}.claimedAt`, "claimedAt is required: the UTC time of the claim, e.g. \"2026-11-23T10:30:00Z\"", slot);
+    } else if (typeof raw.claimedAt !== "string" || !parseTimestamp(raw.claimedAt)) {
+        c.error(`${base}.claimedAt`, `claimedAt ${describe(raw.claimedAt)} is not a UTC time like "2026-11-23T10:30:00Z"; quote it and use that form`, slot);
+    } else {
+        const at = parseTimestamp(raw.claimedAt) as Date;
+        if (at.getTime() > now.getTime() + DEFAULTS.futureSkewMinutes * 60_000) {
+            c.error(`${base}.claimedAt`, `claimedAt ${raw.claimedAt} is in the future; use the time you claimed the slot (date -u +%Y-%m-%dT%H:%M:%SZ)`, slot);
+        } else {
+            claimedAt = raw.claimedAt;
+        }
+    }
+
+    let pool: string = DEFAULTS.pool;
+    let poolNamed = true;
+    if (raw.pool !== undefined && raw.pool !== null) {
+        if (typeof raw.pool !== "string" || !Object.hasOwn(pools, raw.pool)) {
+            c.error(`${base}.pool`, `pool ${describe(raw.pool)} is not defined; the pools are ${Object.keys(pools).join(", ") || "(none)"}`, slot);
+            poolNamed = false;
+        } else {
+            pool = raw.pool;
+        }
+    }
+    if (poolNamed) {
+        const members = Object.hasOwn(pools, pool) ? pools[pool] : undefined;
+        if (!members) {
+            c.error(`${base}.pool`, `no pool given and there is no "${DEFAULTS.pool}" pool; set pool to one of ${Object.keys(pools).join(", ")}`, slot);
+        } else if (!members.includes(slot)) {
+            c.error(`${base}.pool`, `slot ${slot} is not in pool "${pool}" (slots ${members.join(", ")}); claim one of those slots or set pool to one that holds slot ${slot}`, slot);
+        }
+    }
+
+    let redeploy = 0;
+    if (raw.redeploy !== undefined && raw.redeploy !== null) {
+        if (typeof raw.redeploy !== "number" || !Number.isInteger(raw.redeploy) || raw.redeploy < 0) {
+            c.error(`${base}.redeploy`, `redeploy must be a whole number 0 or more, got ${describe(raw.redeploy)}`, slot);
+        } else {
+            redeploy = raw.redeploy;
+        }
+    }
+
+    if (c.errors.length !== before || !owner || !task || !branch || !commit || !claimedAt) return undefined;
+    if (!longRunning && now.getTime() - (parseTimestamp(claimedAt) as Date).getTime() > DEFAULTS.staleAfterHours * 3600_000) {
+        c.warn(
+            `${base}.longRunning`,
+            `claimed by ${owner} for ${task} at ${claimedAt}, over ${DEFAULTS.staleAfterHours} hours ago, with no longRunning note; release it (slots release ${slot}) or add one (slots extend ${slot} --long-running "why")`,
+            slot,
+        );
+    }
+    return {
+        owner,
+        task,
+        branch,
+        commit,
+        purpose: purpose ?? "",
+        claimedAt,
+        pool,
+        ...(longRunning ? { longRunning } : {}),
+        redeploy,
+    };
+}
+
+function validatePostgres(c: Collector, raw: unknown): PostgresSettings {
+    const managedDefault: PostgresSettings = {
+        mode: "managed",
+        size: DEFAULTS.postgresSize,
+        version: DEFAULTS.postgresVersion,
+        nodeCount: 1,
+    };
+    if (raw === undefined || raw === null) return managedDefault;
+    if (!isPlainObject(raw)) {
+        c.error("postgres", `must be a map with mode: managed or mode: existing, got ${describe(raw)}`);
+        return managedDefault;
+    }
+    const mode = raw.mode ?? "managed";
+    const known = mode === "existing" ? ["mode", "host", "port", "user", "database", "sslmode"] : ["mode", "size", "version", "nodeCount"];
+    for (const key of Object.keys(raw)) {
+        if (!known.includes(key)) c.error(`postgres.${key}`, `unknown key for mode ${String(mode)}; the keys are ${known.join(", ")}`);
+    }
+    if (mode === "managed") {
+        const size = raw.size === undefined ? DEFAULTS.postgresSize : text(c, "postgres.size", raw.size, { required: true, max: 64 });
+        const version = raw.version === undefined ? DEFAULTS.postgresVersion : String(raw.version);
+        if (!/^\d{2}$/.test(version)) c.error("postgres.version", `must be a PostgreSQL major version like 16, got ${describe(raw.version)}`);
+        const nodeCount = optionalInt(c, "postgres.nodeCount", raw.nodeCount, 1, 1, 3);
+        return { mode, size: size ?? DEFAULTS.postgresSize, version, nodeCount };
+    }
+    if (mode === "existing") {
+        const host = text(c, "postgres.host", raw.host, { required: true, max: 253 }) ?? "";
+        if (host && !/^[A-Za-z0-9.-]+$/.test(host)) c.error("postgres.host", `host ${describe(host)} must be a hostname or IPv4 address`);
+        const user = text(c, "postgres.user", raw.user, { required: true, max: 63 }) ?? "";
+        const database = raw.database === undefined ? "postgres" : text(c, "postgres.database", raw.database, { required: true, max: 63 }) ?? "postgres";
+        const port = optionalInt(c, "postgres.port", raw.port, 5432, 1, 65535);
+        const sslmode = raw.sslmode ?? "require";
+        if (sslmode !== "require" && sslmode !== "verify-ca" && sslmode !== "verify-full") {
+            c.error("postgres.sslmode", `must be require, verify-ca or verify-full (never disable), got ${describe(sslmode)}`);
+            return { mode, host, port, user, database, sslmode: "require" };
+        }
+        return { mode, host, port, user, database, sslmode };
+    }
+    c.error("postgres.mode", `must be managed or existing, got ${describe(mode)}`);
+    return managedDefault;
+}
+
+/**
+ * Validates the stack config. `raw` maps each key without its `staging-slots:` prefix to its
+ * value as plain data (strings, numbers, lists, maps); secret keys may be present and are not
+ * inspected. `now` is used only to judge claimedAt; it never reaches a resource input.
+ */
+export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Date): ValidationResult {
+    const c = new Collector();
+    for (const key of Object.keys(raw)) {
+        if (!(CONFIG_KEYS as readonly string[]).includes(key) && !(SECRET_KEYS as readonly string[]).includes(key)) {
+            c.error(key, `unknown config key "${PROJECT}:${key}"; the keys are ${[...CONFIG_KEYS, ...SECRET_KEYS].join(", ")}`);
+        }
+    }
+
+    const domain = text(c, "domain", raw.domain, { required: true, max: 253 });
+    if (domain !== undefined && !HOSTNAME.test(domain)) {
+        c.error("domain", `domain "${domain}" is not a lowercase DNS name like justapply.net`);
+    }
+    const slotCount = optionalInt(c, "slotCount", raw.slotCount, DEFAULT_SLOT_COUNT, 1, MAX_SLOTS);
+    const repository = text(c, "repository", raw.repository, { required: true, max: 500 });
+    if (repository !== undefined && !isRepositoryUrl(repository)) {
+        c.error("repository", `repository "${repository}" must be a git URL like git@github.com:org/job-search-project.git or https://…`);
+    }
+    if (raw.adminCidrs === undefined || raw.adminCidrs === null) {
+        c.error("adminCidrs", "adminCidrs is required: the CIDRs allowed to SSH to the droplet, e.g. [\"203.0.113.0/24\"]");
+    }
+    const adminCidrs = stringList(c, "adminCidrs", raw.adminCidrs, (s) => {
+        if (!isCidr(s)) return `"${s}" is not a CIDR block like 203.0.113.0/24`;
+        if (/\/0$/.test(s)) return `"${s}" would open SSH to the whole internet; list your own networks`;
+        return undefined;
+    });
+    if (Array.isArray(raw.adminCidrs) && raw.adminCidrs.length === 0) {
+        c.error("adminCidrs", "adminCidrs must list at least one CIDR, or nobody can reach SSH");
+    }
+    const pools = validatePools(c, raw.pools, slotCount);
+
+    const claims = new Map<number, Claim>();
+    if (raw.claims !== undefined && raw.claims !== null && !isPlainObject(raw.claims)) {
+        c.error("claims", `must be a map keyed by slot number ("4": {...}), got ${describe(raw.claims)}`);
+    } else if (isPlainObject(raw.claims)) {
+        for (const [key, value] of Object.entries(raw.claims)) {
+            const slot = Number(key);
+            if (!/^[1-9]\d*$/.test(key) || slot > slotCount) {
+                c.error(`claims.${key}`, `"${key}" is not a slot id; use a slot number from 1 to ${slotCount}`);
+                continue;
+            }
+            const claim = validateClaim(c, slot, value, pools, now);
+            if (claim) claims.set(slot, claim);
+        }
+        const byTask = new Map<string, number[]>();
+        for (const [slot, claim] of claims) byTask.set(claim.task, [...(byTask.get(claim.task) ?? []), slot]);
+        for (const [task, slots] of byTask) {
+            if (slots.length > 1) {
+                const sorted = [...slots].sort((a, b) => a - b);
+                for (const slot of sorted) {
+                    c.error(
+                        `claims.${slot}.task`,
+                        `task ${task} also holds ${sorted.filter((s) => s !== slot).map((s) => slotLayout(s, "x").identifier).join(", ")}; one slot per task: release the others`,
+                        slot,
+                    );
+                }
+            }
+        }
+    }
+
+    const region = text(c, "region", raw.region ?? DEFAULTS.region, { required: true, max: 32 }) ?? DEFAULTS.region;
+    const dropletSize = text(c, "dropletSize", raw.dropletSize ?? DEFAULTS.dropletSize, { required: true, max: 64 }) ?? DEFAULTS.dropletSize;
+    const dropletImage = text(c, "dropletImage", raw.dropletImage ?? DEFAULTS.dropletImage, { required: true, max: 64 }) ?? DEFAULTS.dropletImage;
+    const projectName = text(c, "projectName", raw.projectName ?? DEFAULTS.projectName, { required: true, max: 175 }) ?? DEFAULTS.projectName;
+    const sshKeys = stringList(c, "sshKeys", raw.sshKeys, (s) => (/^[0-9a-f:]+$|^\d+$/.test(s) ? undefined : `"${s}" is not a DigitalOcean SSH key id or fingerprint`));
+    const deployPublicKey = text(c, "deployPublicKey", raw.deployPublicKey, { required: true, max: 4096 });
+    if (deployPublicKey !== undefined && !/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( [^\s]+)?$/.test(deployPublicKey)) {
+        c.error("deployPublicKey", "must be one OpenSSH public key line, e.g. \"ssh-ed25519 AAAA… deploy@staging\"");
+    }
+    const sshHostKey = text(c, "sshHostKey", raw.sshHostKey, { required: false, max: 4096 });
+    const acmeEmail = text(c, "acmeEmail", raw.acmeEmail, { required: false, max: 254 });
+    if (acmeEmail !== undefined && !/^[^\s@"'`$\\{}]+@[A-Za-z0-9.-]+$/.test(acmeEmail)) {
+        c.error("acmeEmail", `"${acmeEmail}" is not an email address`);
+    }
+    const postgres = validatePostgres(c, raw.postgres);
+
+    const appEnv: Record<string, string> = {};
+    if (raw.appEnv !== undefined && raw.appEnv !== null) {
+        if (!isPlainObject(raw.appEnv)) {
+            c.error("appEnv", `must be a map of NAME: value, got ${describe(raw.appEnv)}`);
+        } else {
+            for (const [name, value] of Object.entries(raw.appEnv)) {
+                if (!ENV_NAME.test(name)) c.error(`appEnv.${name}`, "names must be UPPER_SNAKE_CASE");
+                else if (RESERVED_ENV.has(name)) c.error(`appEnv.${name}`, `${name} is set per slot by the deploy script; remove it`);
+                else if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+                    c.error(`appEnv.${name}`, `must be a string, number or boolean, got ${describe(value)}`);
+                } else if (CONTROL.test(String(value))) {
+                    c.error(`appEnv.${name}`, "must be one line with no control characters");
+                } else {
+                    appEnv[name] = String(value);
+                }
+            }
+        }
+    }
+    if (raw.deployPrivateKey === undefined) {
+        c.error("deployPrivateKey", "the deploy user's SSH private key is required as a secret: pulumi config set --secret deployPrivateKey < deploy_key");
+    }
+    if (postgres.mode === "existing" && raw.postgresPassword === undefined) {
+        c.error("postgresPassword", "postgres.mode is existing, so its password is required as a secret: pulumi config set --secret postgresPassword");
+    }
+    const deployTimeoutSeconds = optionalInt(c, "deployTimeoutSeconds", raw.deployTimeoutSeconds, DEFAULTS.deployTimeoutSeconds, 60, 3600);
+    const releaseRemovesCheckout = optionalBool(c, "releaseRemovesCheckout", raw.releaseRemovesCheckout);
+    const releaseRemovesVolumes = optionalBool(c, "releaseRemovesVolumes", raw.releaseRemovesVolumes);
+
+    if (c.errors.length > 0 || domain === undefined || repository === undefined || deployPublicKey === undefined) {
+        return { errors: c.errors, warnings: c.warnings };
+    }
+    const settings: Settings = {
+        domain,
+        slotCount,
+        repository,
+        adminCidrs,
+        pools,
+        claims,
+        region,
+        dropletSize,
+        dropletImage,
+        sshKeys,
+        deployPublicKey,
+        ...(sshHostKey ? { sshHostKey } : {}),
+        ...(acmeEmail ? { acmeEmail } : {}),
+        projectName,
+        postgres,
+        appEnv,
+        deployTimeoutSeconds,
+        releaseRemovesCheckout,
+        releaseRemovesVolumes,
+    };
+    return { settings, errors: c.errors, warnings: c.warnings };
+}
+
+/** Validates and returns the settings, or throws a ConfigError listing every problem. */
+export function requireValidSettings(raw: Readonly<Record<string, unknown>>, now: Date): { settings: Settings; warnings: readonly Problem[] } {
+    const result = validateSettings(raw, now);
+    if (!result.settings) throw new ConfigError(result.errors);
+    return { settings: result.settings, warnings: result.warnings };
+}

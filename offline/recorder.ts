@@ -1,0 +1,180 @@
+// Evaluates the real program with Pulumi's mock runtime and records every resource it registers:
+// type, name, parent, options and inputs, with secrets both unwrapped (for tests that run the
+// deploy scripts) and redacted (for anything printed). Shared by `npm run plan`, `slots plan`,
+// the benchmark and the tests, so they all see the same program.
+
+import * as pulumi from "@pulumi/pulumi";
+
+import { stagingSlots } from "../components/program";
+import { EngineConfig } from "./stackFile";
+
+/** What one registerResource call carried. */
+export interface RecordedResource {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    /** URN of the parent resource; empty for the root. */
+    readonly parent: string;
+    /** True for custom resources, false for components. */
+    readonly custom: boolean;
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly deleteBeforeReplace: boolean;
+    readonly additionalSecretOutputs: readonly string[];
+    /** Inputs with secrets unwrapped: never print these. */
+    readonly inputs: Readonly<Record<string, unknown>>;
+    /** Inputs with every secret replaced by "[secret]" and every unknown by "[unknown]". */
+    readonly redacted: Readonly<Record<string, unknown>>;
+    /** The slot whose StagingSlot component contains this resource, or null for shared resources. */
+    readonly slot: number | null;
+}
+
+/** The result of one offline evaluation. */
+export interface Evaluation {
+    /** Every resource but the root stack, in registration order. */
+    readonly resources: readonly RecordedResource[];
+    /** The stack outputs, secrets unwrapped; undefined when the program failed. */
+    readonly outputs?: Readonly<Record<string, unknown>>;
+    /** Warnings the program logged (stale claims). */
+    readonly warnings: readonly string[];
+    /** The program's error, when it failed. */
+    readonly error?: Error;
+}
+
+const SECRET = "[secret]";
+const UNKNOWN = "[unknown]";
+
+function redact(v: unknown): unknown {
+    if (v === pulumi.runtime.unknownValue) return UNKNOWN;
+    if (Array.isArray(v)) return v.map(redact);
+    if (typeof v === "object" && v !== null) {
+        const o = v as Record<string, unknown>;
+        if (o[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return SECRET;
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, redact(x)]));
+    }
+    return v;
+}
+
+function unwrap(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(unwrap);
+    if (typeof v === "object" && v !== null) {
+        const o = v as Record<string, unknown>;
+        if (o[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return unwrap(o.value);
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrap(x)]));
+    }
+    return v;
+}
+
+// The slice of the generated gRPC request the recorder reads.
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getCustom(): boolean;
+    getProtect(): boolean | undefined;
+    getRetainondelete(): boolean | undefined;
+    getDeletebeforereplace(): boolean;
+    getAdditionalsecretoutputsList(): string[];
+    getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+interface Monitor {
+    registerResource(req: RegisterRequest, callback: (...args: unknown[]) => void): unknown;
+}
+
+/** Deterministic outputs the cloud would compute, for the resources the program reads them from. */
+function mockState(type: string, name: string, inputs: Record<string, unknown>): { id: string; state: Record<string, unknown> } {
+    switch (type) {
+        case "digitalocean:index/droplet:Droplet":
+            return { id: "100001", state: { ...inputs, dropletUrn: "do:droplet:100001", ipv4Address: "198.51.100.7" } };
+        case "digitalocean:index/reservedIp:ReservedIp":
+            return { id: "203.0.113.10", state: { ...inputs, ipAddress: "203.0.113.10", reservedIpUrn: "do:reservedip:203.0.113.10" } };
+        case "digitalocean:index/databaseCluster:DatabaseCluster":
+            return {
+                id: `${name}-id`,
+                state: {
+                    ...inputs,
+                    host: `${name}.db.ondigitalocean.example`,
+                    privateHost: `private-${name}.db.ondigitalocean.example`,
+                    port: 25060,
+                    user: "doadmin",
+                    password: "mock-cluster-admin-password",
+                    database: "defaultdb",
+                    clusterUrn: `do:dbaas:${name}-id`,
+                },
+            };
+        case "random:index/randomPassword:RandomPassword":
+            return { id: `${name}-id`, state: { ...inputs, result: `mock-password-for-${name}` } };
+        default:
+            return { id: `${name}-id`, state: inputs };
+    }
+}
+
+const SLOT_COMPONENT = "jobsearch:staging:StagingSlot";
+
+/**
+ * Runs the program once under mocks with the given engine config and records what it registers.
+ * Never throws for a program error: the error is returned with whatever was registered before it.
+ */
+export async function evaluate(config: EngineConfig, opts: { stack?: string; now?: Date } = {}): Promise<Evaluation> {
+    const resources: RecordedResource[] = [];
+    const byUrn = new Map<string, RecordedResource>();
+    const warnings: string[] = [];
+
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => mockState(args.type, args.name, args.inputs),
+            call: (args) => {
+                throw new Error(`the program made an unexpected provider call ${args.token}`);
+            },
+        },
+        "staging-slots",
+        opts.stack ?? "staging",
+        false,
+    );
+    pulumi.runtime.setAllConfig(config.values, config.secretKeys);
+
+    const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+        const type = req.getType();
+        const name = req.getName();
+        const parent = req.getParent();
+        let qualified = type;
+        if (parent) qualified = `${parent.split("::")[2].split("$").pop() as string}$${type}`;
+        const urn = `urn:pulumi:${opts.stack ?? "staging"}::staging-slots::${qualified}::${name}`;
+        const object = req.getObject()?.toJavaScript() ?? {};
+        const parentRecord = byUrn.get(parent);
+        const slotFromName = type === SLOT_COMPONENT ? Number(/^staging-(\d+)$/.exec(name)?.[1]) : NaN;
+        const record: RecordedResource = {
+            type,
+            name,
+            urn,
+            parent,
+            custom: req.getCustom(),
+            protect: req.getProtect() === true,
+            retainOnDelete: req.getRetainondelete() === true,
+            deleteBeforeReplace: req.getDeletebeforereplace(),
+            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+            inputs: unwrap(object) as Record<string, unknown>,
+            redacted: redact(object) as Record<string, unknown>,
+            slot: Number.isInteger(slotFromName) ? slotFromName : (parentRecord?.slot ?? null),
+        };
+        if (type !== "pulumi:pulumi:Stack") resources.push(record);
+        byUrn.set(urn, record);
+        return register(req, callback);
+    };
+
+    let outputs: Record<string, unknown> | undefined;
+    let error: Error | undefined;
+    try {
+        outputs = (await pulumi.runtime.runInPulumiStack(async () => {
+            const stack = stagingSlots({ ...(opts.now ? { now: opts.now } : {}), warn: (m) => warnings.push(m) });
+            return { ...stack };
+        })) as Record<string, unknown>;
+    } catch (e) {
+        error = e instanceof Error ? e : new Error(String(e));
+    }
+    // Registrations still in flight when the outputs resolved must land in the record too.
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    return { resources, ...(outputs ? { outputs: unwrap(outputs) as Record<string, unknown> } : {}), warnings, ...(error ? { error } : {}) };
+}
