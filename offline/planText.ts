@@ -1,0 +1,69 @@
+// Renders an offline evaluation as the resource tree `npm run plan` prints: shared resources
+// first, then one group per slot, each resource with its key inputs. Reads only the redacted
+// inputs, so a secret can only ever print as "[secret]".
+
+import { createHash } from "node:crypto";
+
+import { Evaluation, RecordedResource } from "./recorder";
+
+const INLINE_LIMIT = 72;
+
+/** One input value as it prints: scalars as they are, long or multi-line text as a digest. */
+export function summarize(value: unknown): string {
+    if (typeof value === "string") {
+        if (value.includes("\n") || value.length > INLINE_LIMIT) {
+            const lines = value.split("\n").length;
+            const digest = createHash("sha256").update(value).digest("hex").slice(0, 12);
+            return `<${lines} line${lines === 1 ? "" : "s"}, ${value.length} chars, sha256 ${digest}>`;
+        }
+        return value;
+    }
+    const json = JSON.stringify(value);
+    return json.length > 2 * INLINE_LIMIT ? summarize(json) : json;
+}
+
+function inputLines(key: string, value: unknown): string[] {
+    // Lists of rules or resources are what a reviewer reads: one element a line, not a digest.
+    if (Array.isArray(value) && JSON.stringify(value).length > INLINE_LIMIT) {
+        return [`      ${key}:`, ...value.map((v) => `        - ${summarize(v)}`)];
+    }
+    return [`      ${key}: ${summarize(value)}`];
+}
+
+function resourceLines(r: RecordedResource): string[] {
+    const flags = [r.protect ? "protected" : "", r.retainOnDelete ? "retained on delete" : ""].filter(Boolean);
+    const head = `  ${r.type} ${r.name}${flags.length ? ` [${flags.join(", ")}]` : ""}`;
+    if (!r.custom) return [head];
+    const keys = Object.keys(r.redacted)
+        .filter((k) => !k.startsWith("__"))
+        .sort();
+    return [head, ...keys.flatMap((k) => inputLines(k, r.redacted[k]))];
+}
+
+function bySlotThenName(a: RecordedResource, b: RecordedResource): number {
+    return (a.slot ?? 0) - (b.slot ?? 0) || a.type.localeCompare(b.type) || a.name.localeCompare(b.name);
+}
+
+/** The whole plan text. Deterministic: the same evaluation prints the same bytes. */
+export function renderPlan(ev: Evaluation, stack: string): string {
+    const resources = [...ev.resources].filter((r) => r.custom).sort(bySlotThenName);
+    const slots = Array.isArray(ev.outputs?.slots) ? (ev.outputs?.slots as Array<Record<string, unknown>>) : [];
+    const inUse = slots.filter((s) => s.status === "In Use").length;
+    const out: string[] = [
+        `stack ${stack}: ${slots.length} slots (${inUse} in use), ${resources.length} resources`,
+        "",
+        "host and shared resources",
+        ...resources.filter((r) => r.slot === null).flatMap(resourceLines),
+    ];
+    for (const s of slots) {
+        const holder = s.status === "In Use"
+            ? `In Use by ${String(s.owner)} for ${String(s.task)}, ${String(s.branch)} @ ${String(s.commit).slice(0, 7)}`
+            : "Available";
+        out.push("", `${String(s.identifier)}  ${holder}  ${String(s.url)}`);
+        out.push(...resources.filter((r) => r.slot === s.slot).flatMap(resourceLines));
+    }
+    if (ev.warnings.length > 0) {
+        out.push("", "warnings", ...ev.warnings.map((w) => `  ${w}`));
+    }
+    return out.join("\n") + "\n";
+}

@@ -1,0 +1,161 @@
+import { expect } from "chai";
+import * as fc from "fast-check";
+
+import { Problem, branchProblem, formatProblem, isCidr, validateSettings } from "../../components/validation";
+import { NOW, baseValues, claim } from "../helpers/config";
+
+// Plain values as the validator receives them; the secret key is present as the engine gives it.
+function values(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return { ...baseValues(), deployPrivateKey: "[secret]", ...overrides };
+}
+
+function errorsOf(raw: Record<string, unknown>): Problem[] {
+    return [...validateSettings(raw, NOW).errors];
+}
+
+interface BadCase {
+    readonly name: string;
+    readonly raw: Record<string, unknown>;
+    /** The slot the error must name, or undefined for a stack-level key. */
+    readonly slot?: number;
+    /** The field path the error must name. */
+    readonly field: string;
+    /** A fragment of the message that says what is wrong or how to fix it. */
+    readonly says: RegExp;
+}
+
+const c4 = (overrides: Record<string, unknown>) => values({ claims: { "4": claim(overrides) } });
+const long = (n: number) => "x".repeat(n);
+
+const BAD: BadCase[] = [
+    { name: "slot id beyond the pool", raw: values({ claims: { "11": claim() } }), field: "claims.11", says: /use a slot number from 1 to 10/ },
+    { name: "slot id with a leading zero", raw: values({ claims: { "04": claim() } }), field: "claims.04", says: /not a slot id/ },
+    { name: "slot id that is a word", raw: values({ claims: { four: claim() } }), field: "claims.four", says: /not a slot id/ },
+    { name: "claim that is not a map", raw: values({ claims: { "4": "alice" } }), slot: 4, field: "claims.4", says: /must be a map/ },
+    { name: "unknown claim field", raw: c4({ ownr: "bob" }), slot: 4, field: "claims.4.ownr", says: /unknown claim field "ownr"/ },
+    { name: "owner missing", raw: c4({ owner: undefined }), slot: 4, field: "claims.4.owner", says: /owner is required/ },
+    { name: "owner of the wrong type", raw: c4({ owner: 42 }), slot: 4, field: "claims.4.owner", says: /must be a string/ },
+    { name: "owner with a line break", raw: c4({ owner: "alice\nbob" }), slot: 4, field: "claims.4.owner", says: /control character or line break/ },
+    { name: "owner with an escape character", raw: c4({ owner: "alice\u001b[31m" }), slot: 4, field: "claims.4.owner", says: /control character/ },
+    { name: "task too long", raw: c4({ task: long(65) }), slot: 4, field: "claims.4.task", says: /65 characters long; the limit is 64/ },
+    { name: "purpose absurdly long", raw: c4({ purpose: long(201) }), slot: 4, field: "claims.4.purpose", says: /the limit is 200/ },
+    { name: "empty task", raw: c4({ task: "  " }), slot: 4, field: "claims.4.task", says: /must not be empty/ },
+    { name: "commit missing", raw: c4({ commit: undefined }), slot: 4, field: "claims.4.commit", says: /commit is required/ },
+    { name: "short commit", raw: c4({ commit: "0123456" }), slot: 4, field: "claims.4.commit", says: /full 40-character lowercase hex SHA/ },
+    { name: "uppercase commit", raw: c4({ commit: "0123456789ABCDEF0123456789ABCDEF01234567" }), slot: 4, field: "claims.4.commit", says: /lowercase hex/ },
+    { name: "commit read as a YAML number", raw: c4({ commit: 1234567890123456789012345678901234567890 }), slot: 4, field: "claims.4.commit", says: /YAML number.*quoted string/ },
+    { name: "branch with whitespace", raw: c4({ branch: "feature/my login" }), slot: 4, field: "claims.4.branch", says: /no whitespace/ },
+    { name: "branch with a shell metacharacter", raw: c4({ branch: "feature/x;rm -rf" }), slot: 4, field: "claims.4.branch", says: /shell metacharacters/ },
+    { name: "branch with command substitution", raw: c4({ branch: "$(touch /tmp/x)" }), slot: 4, field: "claims.4.branch", says: /shell metacharacters/ },
+    { name: "branch with '..'", raw: c4({ branch: "feature/..x" }), slot: 4, field: "claims.4.branch", says: /'\.\.'/ },
+    { name: "branch starting with '-'", raw: c4({ branch: "-f" }), slot: 4, field: "claims.4.branch", says: /must not start with '-'/ },
+    { name: "branch ending in .lock", raw: c4({ branch: "feature/x.lock" }), slot: 4, field: "claims.4.branch", says: /\.lock/ },
+    { name: "branch with '@{'", raw: c4({ branch: "feature@{1}" }), slot: 4, field: "claims.4.branch", says: /shell metacharacters|@\{/ },
+    { name: "branch too long", raw: c4({ branch: `feature/${long(200)}` }), slot: 4, field: "claims.4.branch", says: /the limit is 200/ },
+    { name: "claimedAt malformed", raw: c4({ claimedAt: "yesterday" }), slot: 4, field: "claims.4.claimedAt", says: /not a UTC time like/ },
+    { name: "claimedAt not a real date", raw: c4({ claimedAt: "2026-02-30T10:00:00Z" }), slot: 4, field: "claims.4.claimedAt", says: /not a UTC time/ },
+    { name: "claimedAt with an offset", raw: c4({ claimedAt: "2026-11-23T10:30:00+02:00" }), slot: 4, field: "claims.4.claimedAt", says: /not a UTC time/ },
+    { name: "claimedAt in the future", raw: c4({ claimedAt: "2026-11-24T10:30:00Z" }), slot: 4, field: "claims.4.claimedAt", says: /in the future/ },
+    { name: "unknown pool", raw: c4({ pool: "perf" }), slot: 4, field: "claims.4.pool", says: /pool "perf" is not defined; the pools are qa, staging/ },
+    { name: "claim outside its pool", raw: values({ claims: { "10": claim() } }), slot: 10, field: "claims.10.pool", says: /slot 10 is not in pool "qa"/ },
+    { name: "negative redeploy counter", raw: c4({ redeploy: -1 }), slot: 4, field: "claims.4.redeploy", says: /whole number 0 or more/ },
+    { name: "unknown stack key", raw: values({ claim: {} }), field: "claim", says: /unknown config key "staging-slots:claim"/ },
+    { name: "domain missing", raw: values({ domain: undefined }), field: "domain", says: /domain is required/ },
+    { name: "domain not a DNS name", raw: values({ domain: "Just Apply" }), field: "domain", says: /not a lowercase DNS name/ },
+    { name: "slot count too large", raw: values({ slotCount: 101 }), field: "slotCount", says: /from 1 to 100/ },
+    { name: "SSH open to the world", raw: values({ adminCidrs: ["0.0.0.0/0"] }), field: "adminCidrs[0]", says: /whole internet/ },
+    { name: "adminCidrs missing", raw: values({ adminCidrs: undefined }), field: "adminCidrs", says: /adminCidrs is required/ },
+    { name: "adminCidrs not a CIDR", raw: values({ adminCidrs: ["203.0.113.0"] }), field: "adminCidrs[0]", says: /not a CIDR block/ },
+    { name: "repository with shell characters", raw: values({ repository: "git@github.com:org/repo.git;reboot" }), field: "repository", says: /must be a git URL/ },
+    { name: "pool naming a slot that does not exist", raw: values({ pools: { qa: [1, 11] } }), field: "pools.qa", says: /not a slot of this pool of 10/ },
+    { name: "deploy key secret missing", raw: values({ deployPrivateKey: undefined }), field: "deployPrivateKey", says: /pulumi config set --secret deployPrivateKey/ },
+    { name: "existing postgres without its password", raw: values({ postgres: { mode: "existing", host: "db.example.com", user: "admin" } }), field: "postgresPassword", says: /pulumi config set --secret postgresPassword/ },
+    { name: "postgres sslmode disable", raw: values({ postgres: { mode: "existing", host: "db.example.com", user: "admin", sslmode: "disable" } }), field: "postgres.sslmode", says: /never disable/ },
+    { name: "app setting overriding a slot's own", raw: values({ appEnv: { DATABASE_URL: "postgres://x" } }), field: "appEnv.DATABASE_URL", says: /set per slot/ },
+];
+
+describe("config validation", () => {
+    it("accepts the base config with no claims and a valid claim", () => {
+        expect(errorsOf(values())).to.deep.equal([]);
+        const result = validateSettings(c4({}), NOW);
+        expect(result.errors).to.deep.equal([]);
+        expect(result.settings?.claims.get(4)).to.deep.equal({ ...claim(), pool: "qa", redeploy: 0 });
+    });
+
+    for (const bad of BAD) {
+        it(`refuses ${bad.name}, naming ${bad.slot ? `staging-${bad.slot} and ` : ""}${bad.field}`, () => {
+            const result = validateSettings(bad.raw, NOW);
+            expect(result.settings, "no settings come out of a bad config").to.equal(undefined);
+            const match = result.errors.find((e) => e.field === bad.field);
+            expect(match, `an error on ${bad.field}; got ${JSON.stringify(result.errors)}`).to.not.equal(undefined);
+            expect(match?.slot).to.equal(bad.slot);
+            expect(match?.message).to.match(bad.says);
+            if (bad.slot) expect(formatProblem(match as Problem)).to.match(new RegExp(`^staging-${bad.slot}[ :]`));
+            else expect(formatProblem(match as Problem)).to.match(new RegExp(`^staging-slots:${bad.field.replace(/[[\]().]/g, "\\$&")}: `));
+        });
+    }
+
+    it("refuses two slots for one task, naming both slots", () => {
+        const raw = values({ claims: { "2": claim(), "5": claim({ owner: "bob" }) } });
+        const errors = errorsOf(raw).filter((e) => e.field.endsWith(".task"));
+        expect(errors.map((e) => e.slot)).to.deep.equal([2, 5]);
+        expect(formatProblem(errors[0])).to.equal("staging-2 task: task JOB-123 also holds staging-5; one slot per task: release the others");
+    });
+
+    it("reports every problem at once", () => {
+        const raw = values({
+            slotCount: 0,
+            claims: { "4": claim({ commit: "abc", branch: "a b" }), "6": claim({ task: "JOB-9", owner: "" }) },
+            adminCidrs: ["0.0.0.0/0"],
+        });
+        const fields = errorsOf(raw).map((e) => e.field);
+        expect(fields).to.include.members(["slotCount", "claims.4.commit", "claims.4.branch", "claims.6.owner", "adminCidrs[0]"]);
+    });
+
+    it("lets a stack reserve slots 1-3 for CI/CD, as the earlier seed did", () => {
+        const pools = { ci: [1, 2, 3], qa: [4, 5, 6, 7, 8, 9], staging: [10] };
+        const refused = errorsOf(values({ pools, claims: { "2": claim() } }));
+        expect(refused.map(formatProblem)).to.deep.equal([
+            'staging-2 pool: slot 2 is not in pool "qa" (slots 4, 5, 6, 7, 8, 9); claim one of those slots or set pool to one that holds slot 2',
+        ]);
+        expect(errorsOf(values({ pools, claims: { "2": claim({ pool: "ci" }) } }))).to.deep.equal([]);
+    });
+
+    it("warns, without failing, about a claim older than 24 hours with no long-running note", () => {
+        const stale = validateSettings(c4({ claimedAt: "2026-11-22T11:00:00Z" }), NOW);
+        expect(stale.errors).to.deep.equal([]);
+        expect(stale.warnings.map(formatProblem)).to.deep.equal([
+            'staging-4 longRunning: claimed by alice for JOB-123 at 2026-11-22T11:00:00Z, over 24 hours ago, with no longRunning note; release it (slots release 4) or add one (slots extend 4 --long-running "why")',
+        ]);
+        const noted = validateSettings(c4({ claimedAt: "2026-11-22T11:00:00Z", longRunning: "soak test until Friday" }), NOW);
+        expect(noted.warnings).to.deep.equal([]);
+        const fresh = validateSettings(c4({ claimedAt: "2026-11-22T12:30:00Z" }), NOW);
+        expect(fresh.warnings).to.deep.equal([]);
+    });
+
+    it("never throws, whatever the stack file holds", () => {
+        fc.assert(
+            fc.property(fc.dictionary(fc.constantFrom("domain", "claims", "pools", "slotCount", "adminCidrs", "postgres", "appEnv", "x"), fc.anything()), (raw) => {
+                const result = validateSettings(raw, NOW);
+                expect(result.settings === undefined).to.equal(result.errors.length > 0);
+            }),
+            { numRuns: 300 },
+        );
+    });
+});
+
+describe("branch names", () => {
+    const ok = ["main", "feature/login", "fix/JOB-123_crash", "release/1.2.3", "user@host/x", "a+b"];
+    const bad = ["", "-x", "a..b", "a/", "/a", "a//b", "a.", ".hidden", "x/.y", "a.lock", "HEAD", "@", "a b", "a\tb", "a~1", "a^", "a:b", "a?", "a*", "a[", "a\\b", "a;b", "a|b", "a&b", "a$b", "a`b", "a'b", 'a"b', "a(b)", "a<b", "a>b", "a#b"];
+    for (const b of ok) it(`accepts ${JSON.stringify(b)}`, () => expect(branchProblem(b)).to.equal(undefined));
+    for (const b of bad) it(`refuses ${JSON.stringify(b)}`, () => expect(branchProblem(b)).to.be.a("string"));
+});
+
+describe("CIDR blocks", () => {
+    for (const ok of ["203.0.113.0/24", "10.0.0.1/32", "2001:db8::/32", "::1/128", "2001:db8:0:0:0:0:0:1/128"]) {
+        it(`accepts ${ok}`, () => expect(isCidr(ok)).to.equal(true));
+    }
+    for (const bad of ["203.0.113.0", "256.0.0.0/8", "1.2.3.4/33", "01.2.3.4/8", "2001:db8::1::/64", "::/129", "x/8"]) {
+        it(`refuses ${bad}`, () => expect(isCidr(bad)).to.equal(false));
+    }
+});
