@@ -1,45 +1,11 @@
-// Reads the stack config from the Pulumi engine into plain values for validation. The engine
-// hands every value over as a string (objects and lists JSON-encoded), so non-string keys are
-// decoded here; anything that does not decode is passed on as the string and the validator
-// names it.
+// Reads the stack config from the Pulumi engine into plain values for validation; the decoding
+// itself lives in configDecode.ts, shared with the `slots` command.
 
 import * as pulumi from "@pulumi/pulumi";
 
-import { PROJECT, SECRET_KEYS } from "./settings";
+import { decodeEngineConfig } from "./configDecode";
 
-// Keys whose values are strings as written; everything else is JSON (numbers, lists, maps).
-const STRING_KEYS = new Set([
-    "domain",
-    "repository",
-    "region",
-    "dropletSize",
-    "dropletImage",
-    "deployPublicKey",
-    "sshHostKey",
-    "acmeEmail",
-    "projectName",
-]);
-
-/** Decodes the engine's config map (`project:key` → string) into plain values keyed by bare key. */
-export function decodeEngineConfig(all: Readonly<Record<string, string>>): Record<string, unknown> {
-    const raw: Record<string, unknown> = {};
-    for (const [fullKey, value] of Object.entries(all)) {
-        if (!fullKey.startsWith(`${PROJECT}:`)) continue;
-        const key = fullKey.slice(PROJECT.length + 1);
-        if ((SECRET_KEYS as readonly string[]).includes(key)) {
-            raw[key] = "[secret]";
-        } else if (STRING_KEYS.has(key)) {
-            raw[key] = value;
-        } else {
-            try {
-                raw[key] = JSON.parse(value) as unknown;
-            } catch {
-                raw[key] = value;
-            }
-        }
-    }
-    return raw;
-}
+export { decodeEngineConfig };
 
 /** The stack's non-secret config as plain values. */
 export function readStackConfig(): Record<string, unknown> {
