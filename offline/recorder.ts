@@ -13,7 +13,7 @@ export interface RecordedResource {
     readonly type: string;
     readonly name: string;
     readonly urn: string;
-    /** URN of the parent resource; empty for the root. */
+    /** URN of the parent resource; empty for resources at the top of the stack. */
     readonly parent: string;
     /** True for custom resources, false for components. */
     readonly custom: boolean;
@@ -119,6 +119,7 @@ export async function evaluate(config: EngineConfig, opts: { stack?: string; now
     const resources: RecordedResource[] = [];
     const byUrn = new Map<string, RecordedResource>();
     const warnings: string[] = [];
+    const stack = opts.stack ?? "staging";
 
     await pulumi.runtime.setMocks(
         {
@@ -128,7 +129,7 @@ export async function evaluate(config: EngineConfig, opts: { stack?: string; now
             },
         },
         "staging-slots",
-        opts.stack ?? "staging",
+        stack,
         false,
     );
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
@@ -138,12 +139,16 @@ export async function evaluate(config: EngineConfig, opts: { stack?: string; now
     monitor.registerResource = (req, callback) => {
         const type = req.getType();
         const name = req.getName();
-        const parent = req.getParent();
-        let qualified = type;
-        if (parent) qualified = `${parent.split("::")[2].split("$").pop() as string}$${type}`;
-        const urn = `urn:pulumi:${opts.stack ?? "staging"}::staging-slots::${qualified}::${name}`;
+        const mockParent = req.getParent();
+        // The mock monitor names resources by their parent's last type only; the engine chains
+        // every ancestor's type except the root stack's. Records carry the engine's form, so
+        // URNs here match those in a real `pulumi preview --json`.
+        const mockUrn = `urn:pulumi:${stack}::staging-slots::${mockParent ? `${mockParent.split("::")[2].split("$").pop() as string}$` : ""}${type}::${name}`;
+        const parentRecord = byUrn.get(mockParent);
+        const chain = parentRecord && parentRecord.type !== "pulumi:pulumi:Stack" ? `${parentRecord.urn.split("::")[2]}$${type}` : type;
+        const urn = `urn:pulumi:${stack}::staging-slots::${chain}::${name}`;
+        const parent = parentRecord && parentRecord.type !== "pulumi:pulumi:Stack" ? parentRecord.urn : "";
         const object = req.getObject()?.toJavaScript() ?? {};
-        const parentRecord = byUrn.get(parent);
         const slotFromName = type === SLOT_COMPONENT ? Number(/^staging-(\d+)$/.exec(name)?.[1]) : NaN;
         const record: RecordedResource = {
             type,
@@ -160,7 +165,7 @@ export async function evaluate(config: EngineConfig, opts: { stack?: string; now
             slot: Number.isInteger(slotFromName) ? slotFromName : (parentRecord?.slot ?? null),
         };
         if (type !== "pulumi:pulumi:Stack") resources.push(record);
-        byUrn.set(urn, record);
+        byUrn.set(mockUrn, record);
         return register(req, callback);
     };
 
