@@ -92,6 +92,11 @@ export interface Settings {
     readonly releaseRemovesCheckout: boolean;
     /** Remove the compose project's named volumes when a slot is released; default false. */
     readonly releaseRemovesVolumes: boolean;
+    /**
+     * Database on the shared PostgreSQL instance that holds `marts.staging_slots`; default
+     * `staging_registry`. Ignored when the secret `registryDatabaseUrl` names another database.
+     */
+    readonly registryDatabase: string;
 }
 
 /** Secret keys: read with `requireSecret`/`getSecret`, never inside `claims`. */
@@ -106,6 +111,7 @@ export const DEFAULTS = {
     postgresSize: "db-s-1vcpu-2gb",
     postgresVersion: "16",
     deployTimeoutSeconds: 900,
+    registryDatabase: "staging_registry",
     pool: "qa",
     /** A claim older than this without a `longRunning` note is stale (seed: "longer than 24 hours"). */
     staleAfterHours: 24,

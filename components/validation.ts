@@ -85,6 +85,7 @@ export const CONFIG_KEYS = [
     "deployTimeoutSeconds",
     "releaseRemovesCheckout",
     "releaseRemovesVolumes",
+    "registryDatabase",
 ] as const;
 
 const FIELD_LIMITS = { owner: 64, task: 64, purpose: 200, longRunning: 200, branch: 200 } as const;
@@ -173,10 +174,18 @@ export function isCidr(text: string): boolean {
     return false;
 }
 
-/** Whether a repository URL is one git on the droplet can fetch: scp-like, ssh:// or https://. */
+/**
+ * Whether a repository URL is one git on the droplet can fetch: scp-like, ssh://, https://, or
+ * file:/// with an absolute path (a mirror on the droplet itself; git's file transport runs no
+ * shell and no helper, unlike `ext::`).
+ */
 export function isRepositoryUrl(text: string): boolean {
     if (CONTROL.test(text) || /\s|['"`$\\;&|<>]/.test(text)) return false;
-    return /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._/~-]+$/.test(text) || /^(ssh|https):\/\/[^\s/]+\/\S+$/.test(text);
+    return (
+        /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._/~-]+$/.test(text) ||
+        /^(ssh|https):\/\/[^\s/]+\/\S+$/.test(text) ||
+        /^file:\/\/\/[A-Za-z0-9._/~-]+$/.test(text)
+    );
 }
 
 class Collector {
@@ -454,7 +463,7 @@ export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Da
     const slotCount = optionalInt(c, "slotCount", raw.slotCount, DEFAULT_SLOT_COUNT, 1, MAX_SLOTS);
     const repository = text(c, "repository", raw.repository, { required: true, max: 500 });
     if (repository !== undefined && !isRepositoryUrl(repository)) {
-        c.error("repository", `repository "${repository}" must be a git URL like git@github.com:org/job-search-project.git or https://…`);
+        c.error("repository", `repository "${repository}" must be a git URL like git@github.com:org/job-search-project.git, https://… or file:///absolute/path`);
     }
     if (raw.adminCidrs === undefined || raw.adminCidrs === null) {
         c.error("adminCidrs", "adminCidrs is required: the CIDRs allowed to SSH to the droplet, e.g. [\"203.0.113.0/24\"]");
@@ -541,6 +550,10 @@ export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Da
     const deployTimeoutSeconds = optionalInt(c, "deployTimeoutSeconds", raw.deployTimeoutSeconds, DEFAULTS.deployTimeoutSeconds, 60, 3600);
     const releaseRemovesCheckout = optionalBool(c, "releaseRemovesCheckout", raw.releaseRemovesCheckout);
     const releaseRemovesVolumes = optionalBool(c, "releaseRemovesVolumes", raw.releaseRemovesVolumes);
+    const registryDatabase = raw.registryDatabase ?? DEFAULTS.registryDatabase;
+    if (typeof registryDatabase !== "string" || !/^[a-z_][a-z0-9_]{0,62}$/.test(registryDatabase)) {
+        c.error("registryDatabase", `must be a PostgreSQL database name of lowercase letters, digits and _ (at most 63), got ${describe(registryDatabase)}`);
+    }
 
     if (c.errors.length > 0 || domain === undefined || repository === undefined || deployPublicKey === undefined) {
         return { errors: c.errors, warnings: c.warnings };
@@ -565,6 +578,7 @@ export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Da
         deployTimeoutSeconds,
         releaseRemovesCheckout,
         releaseRemovesVolumes,
+        registryDatabase: registryDatabase as string,
     };
     return { settings, errors: c.errors, warnings: c.warnings };
 }
