@@ -9,6 +9,7 @@ import { catalogue } from "./catalogue";
 import { readStackConfig } from "./config";
 import { SharedDatabase } from "./database";
 import { StagingHost } from "./host";
+import { SlotRegistry } from "./registry";
 import { layoutTable, usageTable } from "./registryTable";
 import { Settings } from "./settings";
 import { SlotStatus, StagingSlot } from "./stagingSlot";
@@ -44,6 +45,8 @@ export interface StackOutputs {
 export interface StackSecrets {
     readonly deployPrivateKey: pulumi.Output<string>;
     readonly postgresPassword?: pulumi.Output<string>;
+    /** The registry's connection string; only its presence matters here, the provider reads it itself. */
+    readonly registryDatabaseUrl?: pulumi.Output<string>;
 }
 
 /** Builds every resource of the stack from validated settings. */
@@ -83,6 +86,14 @@ export function buildStack(settings: Settings, secrets: StackSecrets): StackOutp
         ],
     });
 
+    const registry = new SlotRegistry("staging-registry", {
+        registryDatabase: settings.registryDatabase,
+        postgres: settings.postgres,
+        postgresProvider: db.provider,
+        ...(db.cluster ? { clusterId: db.cluster.id } : {}),
+        external: secrets.registryDatabaseUrl !== undefined,
+    });
+
     const components = slots.map((layout) => {
         const claim = settings.claims.get(layout.slot);
         return new StagingSlot(layout.identifier, {
@@ -99,6 +110,7 @@ export function buildStack(settings: Settings, secrets: StackSecrets): StackOutp
             deployTimeoutSeconds: settings.deployTimeoutSeconds,
             release: { removeVolumes: settings.releaseRemovesVolumes, removeCheckout: settings.releaseRemovesCheckout },
             hostReady: host.ready,
+            registry: { target: registry.target, ...(registry.database ? { ready: registry.database } : {}) },
         });
     });
 
@@ -147,6 +159,7 @@ export function stagingSlots(opts: ProgramOptions = {}): StackOutputs {
     const secrets: StackSecrets = {
         deployPrivateKey: config.requireSecret("deployPrivateKey"),
         ...(settings.postgres.mode === "existing" ? { postgresPassword: config.requireSecret("postgresPassword") } : {}),
+        ...(config.getSecret("registryDatabaseUrl") ? { registryDatabaseUrl: config.requireSecret("registryDatabaseUrl") } : {}),
     };
     return buildStack(settings, secrets);
 }

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 
 import { SlotLayout } from "./catalogue";
+import { RegistryTarget, SlotRegistryRow } from "./registry";
 import {
     ReleaseOptions,
     deployCommand,
@@ -44,6 +45,8 @@ export interface StagingSlotArgs {
     readonly release: ReleaseOptions;
     /** Deployments wait for this (the host's readiness); default none. */
     readonly hostReady?: pulumi.Resource;
+    /** Where the slot's registry row goes, and what it waits for; no row when absent. */
+    readonly registry?: { readonly target: pulumi.Input<RegistryTarget>; readonly ready?: pulumi.Resource };
 }
 
 /**
@@ -65,6 +68,8 @@ export class StagingSlot extends pulumi.ComponentResource {
     public readonly deployment?: command.remote.Command;
     /** When the deployment last succeeded, from the deploy script's result line; undefined while Available. */
     public readonly deployedAt: pulumi.Output<string | undefined>;
+    /** The slot's row in marts.staging_slots. */
+    public readonly registryRow?: SlotRegistryRow;
 
     constructor(name: string, args: StagingSlotArgs, opts?: pulumi.ComponentResourceOptions) {
         super("jobsearch:staging:StagingSlot", name, {}, opts);
@@ -146,6 +151,23 @@ export class StagingSlot extends pulumi.ComponentResource {
             this.deployedAt = pulumi.unsecret(this.deployment.stdout.apply((out) => parseDeployResult(out ?? "")?.deployedAt));
         } else {
             this.deployedAt = pulumi.output(undefined);
+        }
+
+        if (args.registry) {
+            // Written only after the deployment succeeded: a failed deploy leaves the row as it was.
+            this.registryRow = new SlotRegistryRow(
+                `${name}-registry`,
+                {
+                    target: args.registry.target,
+                    layout,
+                    ...(claim ? { claim } : {}),
+                    deployedAt: this.deployedAt.apply((at) => at ?? null),
+                },
+                {
+                    parent: this,
+                    dependsOn: [...(this.deployment ? [this.deployment] : []), ...(args.registry.ready ? [args.registry.ready] : [])],
+                },
+            );
         }
 
         this.registerOutputs({

@@ -1,0 +1,4 @@
+export * from "./schema";
+export * from "./provider";
+export * from "./slotRegistryRow";
+export * from "./slotRegistry";
