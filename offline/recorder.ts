@@ -171,6 +171,12 @@ export async function evaluate(config: EngineConfig, opts: { stack?: string; now
 
     let outputs: Record<string, unknown> | undefined;
     let error: Error | undefined;
+    // The SDK captures a stack trace for every promise and resource it creates, to debug leaks
+    // and to point engine errors at source lines; ts-node's source maps make each capture costly.
+    // Offline nothing reads them, and they were most of the cost per resource, so they are off
+    // while the program runs here (and only here).
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
         outputs = (await pulumi.runtime.runInPulumiStack(async () => {
             const stack = stagingSlots({ ...(opts.now ? { now: opts.now } : {}), warn: (m) => warnings.push(m) });
@@ -178,6 +184,8 @@ export async function evaluate(config: EngineConfig, opts: { stack?: string; now
         })) as Record<string, unknown>;
     } catch (e) {
         error = e instanceof Error ? e : new Error(String(e));
+    } finally {
+        Error.stackTraceLimit = stackTraceLimit;
     }
     // Registrations still in flight when the outputs resolved must land in the record too.
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();

@@ -1,0 +1,128 @@
+// `npm run bench`: how the offline evaluation scales with the pool, every slot claimed, for 10,
+// 50 and 100 slots, measured side by side (rounds interleave the sizes so machine noise hits all
+// of them alike). Two measurements, two gates:
+//  - end to end, as `npm run plan` costs a user (a fresh process: load, validate, evaluate,
+//    print): 100 slots must take at most 5x the time of 10;
+//  - in process, the evaluation alone: the time per resource at 100 slots must stay within 1.5x
+//    of that at 10, i.e. the program's own cost grows no faster than linearly.
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { performance } from "node:perf_hooks";
+import { stringify } from "yaml";
+
+import { evaluate } from "./recorder";
+import { EngineConfig, parseStackConfig } from "./stackFile";
+
+const SIZES = [10, 50, 100] as const;
+const ROUNDS = 5;
+const END_TO_END_LIMIT = 5;
+const PER_RESOURCE_LIMIT = 1.5;
+const NOW = new Date("2026-11-23T12:00:00Z");
+
+/** The stack file text of a pool of `n` slots, every slot claimed (the last from the staging pool). */
+export function benchStackFile(n: number): string {
+    const claims: Record<string, unknown> = {};
+    for (let slot = 1; slot <= n; slot++) {
+        claims[String(slot)] = {
+            owner: `owner-${slot}`,
+            task: `JOB-${slot}`,
+            branch: `feature/slot-${slot}`,
+            commit: slot.toString(16).padStart(40, "0"),
+            purpose: "benchmark",
+            claimedAt: "2026-11-23T10:00:00Z",
+            ...(slot === n && n > 1 ? { pool: "staging" } : {}),
+        };
+    }
+    return stringify({
+        config: {
+            "staging-slots:domain": "justapply.net",
+            "staging-slots:slotCount": n,
+            "staging-slots:repository": "git@github.com:justapply/job-search-project.git",
+            "staging-slots:adminCidrs": ["203.0.113.0/24"],
+            "staging-slots:deployPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBench deploy@bench",
+            "staging-slots:deployPrivateKey": { secure: "v1:bench" },
+            "staging-slots:claims": claims,
+        },
+    });
+}
+
+/** The engine config of `benchStackFile(n)`. */
+export function benchConfig(n: number): EngineConfig {
+    return parseStackConfig(benchStackFile(n), `Pulumi.bench${n}.yaml`);
+}
+
+function median(xs: number[]): number {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)];
+}
+
+function endToEnd(dir: string, n: number): number {
+    const start = performance.now();
+    const run = spawnSync(
+        process.execPath,
+        ["-r", require.resolve("ts-node/register/transpile-only"), path.join(__dirname, "plan.ts"), "--stack", `bench${n}`],
+        // ts-node finds tsconfig.json from the working folder; the stack files live elsewhere.
+        { cwd: dir, encoding: "utf8", env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, "..", "tsconfig.json") } },
+    );
+    const ms = performance.now() - start;
+    if (run.status !== 0) throw new Error(`plan of ${n} slots failed:\n${run.stderr}`);
+    return ms;
+}
+
+async function main(): Promise<number> {
+    const dir = mkdtempSync(path.join(tmpdir(), "staging-slots-bench-"));
+    try {
+        for (const n of SIZES) writeFileSync(path.join(dir, `Pulumi.bench${n}.yaml`), benchStackFile(n));
+        const e2e = new Map<number, number[]>(SIZES.map((n) => [n, []]));
+        const inProcess = new Map<number, number[]>(SIZES.map((n) => [n, []]));
+        const perSlot = new Map<number, number>();
+        const total = new Map<number, number>();
+        // One unmeasured round warms up module loading and the JIT.
+        for (const n of SIZES) await evaluate(benchConfig(n), { now: NOW });
+        for (let round = 0; round < ROUNDS; round++) {
+            for (const n of SIZES) {
+                (e2e.get(n) as number[]).push(endToEnd(dir, n));
+                const config = benchConfig(n);
+                const start = performance.now();
+                const ev = await evaluate(config, { now: NOW });
+                (inProcess.get(n) as number[]).push(performance.now() - start);
+                if (ev.error) throw ev.error;
+                perSlot.set(n, ev.resources.filter((r) => r.slot !== null).length / n);
+                total.set(n, ev.resources.length);
+            }
+        }
+        const out = (s: string) => process.stdout.write(s);
+        out("slots  resources  per slot  end-to-end ms  evaluation ms  evaluation us/resource\n");
+        for (const n of SIZES) {
+            const ev = median(inProcess.get(n) as number[]);
+            out(
+                `${String(n).padStart(5)}  ${String(total.get(n)).padStart(9)}  ${String(perSlot.get(n)).padStart(8)}  ` +
+                    `${median(e2e.get(n) as number[]).toFixed(0).padStart(13)}  ${ev.toFixed(1).padStart(13)}  ` +
+                    `${((ev * 1000) / (total.get(n) as number)).toFixed(0).padStart(22)}\n`,
+            );
+        }
+        const e2eRatio = median(e2e.get(100) as number[]) / median(e2e.get(10) as number[]);
+        const perResource = (n: number) => median(inProcess.get(n) as number[]) / (total.get(n) as number);
+        const resourceRatio = perResource(100) / perResource(10);
+        const e2eOk = e2eRatio <= END_TO_END_LIMIT;
+        const linearOk = resourceRatio <= PER_RESOURCE_LIMIT;
+        out(`end to end: 100 slots take ${e2eRatio.toFixed(2)}x the time of 10 (limit ${END_TO_END_LIMIT}x): ${e2eOk ? "ok" : "TOO SLOW"}\n`);
+        out(`in process: time per resource at 100 slots is ${resourceRatio.toFixed(2)}x that at 10 (limit ${PER_RESOURCE_LIMIT}x): ${linearOk ? "ok" : "SUPERLINEAR"}\n`);
+        return e2eOk && linearOk ? 0 : 1;
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (e: unknown) => {
+            process.stderr.write(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+            process.exit(3);
+        },
+    );
+}
