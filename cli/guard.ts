@@ -1,0 +1,119 @@
+// `slots guard --preview FILE [--base REV]`: the last check before `pulumi up` on main. It reads
+// what a real `pulumi preview --json` would do and refuses (exit 1, one line per resource) when
+// it would replace or delete a protected resource, or change anything outside the slots whose
+// claims differ between REV and the working tree.
+
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+
+import { decodeEngineConfig } from "../components/configDecode";
+import { Claim } from "../components/settings";
+import { formatProblem, validateSettings } from "../components/validation";
+import { EngineConfig, StackFileError, parseStackConfig, readStackConfigFile, stackFilePath } from "../offline/stackFile";
+import { reportError } from "./commandErrors";
+import { PreviewFormatError, changedClaimSlots, countChanges, formatViolation, judgePreview, parsePreview } from "./guardRules";
+import { Io, UsageError, UserError } from "./io";
+import { stackFileAt } from "./revision";
+
+export const GUARD_USAGE = `usage: slots guard --preview FILE [--base REV] [--allow-shared] [--stack NAME]
+
+Reads the JSON of \`pulumi preview --json\` and exits 1, naming each offending resource, if the
+preview would replace or delete a protected resource (the droplet, the reserved IP, the database
+cluster, any slot database or role) or change any resource outside the slots whose claims differ
+between REV and the working tree's Pulumi.<stack>.yaml.
+
+  --preview FILE   the preview's JSON (pulumi preview --json > FILE)
+  --base REV       the revision last deployed (default: HEAD)
+  --allow-shared   also allow changes outside the changed slots, for a deliberate host change;
+                   protected resources are still never replaced or deleted
+  --stack NAME     the stack whose file is read (default: staging)
+  -h, --help       show this help
+`;
+
+interface GuardOptions {
+    readonly preview?: string;
+    readonly base: string;
+    readonly allowShared: boolean;
+    readonly stack: string;
+    readonly help: boolean;
+}
+
+function parse(argv: string[]): GuardOptions {
+    try {
+        const { values } = parseArgs({
+            args: argv,
+            options: {
+                preview: { type: "string" },
+                base: { type: "string" },
+                "allow-shared": { type: "boolean" },
+                stack: { type: "string" },
+                help: { type: "boolean", short: "h" },
+            },
+            strict: true,
+            allowPositionals: false,
+        });
+        return {
+            ...(values.preview !== undefined ? { preview: values.preview } : {}),
+            base: values.base ?? "HEAD",
+            allowShared: values["allow-shared"] === true,
+            stack: values.stack ?? "staging",
+            help: values.help === true,
+        };
+    } catch (e) {
+        throw new UsageError((e as Error).message, GUARD_USAGE);
+    }
+}
+
+/** The validated claims of a stack config; every problem is the user's to fix. */
+function claimsOf(config: EngineConfig, where: string, now: Date): ReadonlyMap<number, Claim> {
+    const result = validateSettings(decodeEngineConfig(config.values), now);
+    if (!result.settings) throw new UserError(result.errors.map((p) => `${where}: ${formatProblem(p)}`));
+    return result.settings.claims;
+}
+
+/** Runs `slots guard`; returns the exit code. */
+export async function guardCommand(argv: string[], io: Io): Promise<number> {
+    try {
+        const opts = parse(argv);
+        if (opts.help) {
+            io.stdout(GUARD_USAGE);
+            return 0;
+        }
+        if (opts.preview === undefined) throw new UsageError("--preview FILE is required", GUARD_USAGE);
+
+        const previewPath = path.resolve(io.cwd, opts.preview);
+        let text: string;
+        try {
+            text = readFileSync(previewPath, "utf8");
+        } catch (e) {
+            throw new UserError([`cannot read ${opts.preview}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; write it with: pulumi preview --json > ${opts.preview}`]);
+        }
+        const steps = parsePreview(text, opts.preview);
+
+        const file = path.basename(stackFilePath(io.cwd, opts.stack));
+        const now = io.now();
+        const head = claimsOf(readStackConfigFile(io.cwd, opts.stack), file, now);
+        const baseText = stackFileAt(io.cwd, opts.base, file);
+        const base = baseText === undefined
+            ? new Map<number, Claim>()
+            : claimsOf(parseStackConfig(baseText, `${file} at ${opts.base}`), `${file} at ${opts.base}`, now);
+        const changedSlots = new Set(changedClaimSlots(base, head));
+
+        const violations = judgePreview(steps, { changedSlots, allowShared: opts.allowShared, base: opts.base });
+        if (violations.length > 0) throw new UserError(violations.map(formatViolation));
+
+        const scope = opts.allowShared
+            ? "changes outside the claimed slots allowed (--allow-shared)"
+            : changedSlots.size === 0
+              ? `no claim changed since ${opts.base}`
+              : `claims changed since ${opts.base}: ${[...changedSlots].map((s) => `staging-${s}`).join(", ")}`;
+        const n = countChanges(steps);
+        io.stdout(`guard: ok: ${n} resource${n === 1 ? "" : "s"} to change, none protected replaced or deleted; ${scope}\n`);
+        return 0;
+    } catch (e) {
+        if (e instanceof PreviewFormatError) return reportError(new UserError([e.message]), io);
+        if (e instanceof StackFileError) return reportError(new UserError([e.message]), io);
+        return reportError(e, io);
+    }
+}
