@@ -70,7 +70,8 @@ export async function startPostgres(): Promise<TestPostgres> {
             user: "postgres",
             password,
             persistent: false,
-            createPostgresUser: true,
+            // Only root needs (and may create) the separate user the server runs as.
+            createPostgresUser: process.getuid?.() === 0,
             onLog: () => {},
             onError: () => {},
         });
