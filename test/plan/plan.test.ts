@@ -1,0 +1,221 @@
+import { expect } from "chai";
+
+import { planCommand } from "../../cli/plan";
+import { Change } from "../../offline/planDiff";
+import { SECRETS, baseValues, claim } from "../helpers/config";
+import { StackRepo, captureIo } from "./stackRepo";
+
+const CLAIMED = { ...baseValues(), claims: { "4": claim() } };
+
+interface Run {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+async function plan(repo: StackRepo, argv: string[]): Promise<Run> {
+    const cap = captureIo(repo.dir);
+    const code = await planCommand(argv, cap.io);
+    return { code, stdout: cap.stdout(), stderr: cap.stderr() };
+}
+
+async function planJson(repo: StackRepo, base: string): Promise<Change[]> {
+    const r = await plan(repo, ["--base", base, "--json"]);
+    expect(r.code, r.stderr).to.equal(0);
+    return (JSON.parse(r.stdout) as { changes: Change[] }).changes;
+}
+
+function names(changes: readonly Change[]): string[] {
+    return changes.map((c) => `${c.op} ${c.name}`);
+}
+
+describe("slots plan --base: what a stack file edit changes, by slot", function () {
+    // Each case evaluates the real program twice under mocks.
+    this.timeout(120_000);
+    let repo: StackRepo;
+
+    beforeEach(() => {
+        repo = new StackRepo();
+    });
+    afterEach(() => repo.remove());
+
+    const slotEdits: Array<{ title: string; base: Record<string, unknown>; head: Record<string, unknown>; expect: string[] }> = [
+        {
+            title: "a claim creates slot 4's deployment and fills its registry row",
+            base: baseValues(),
+            head: CLAIMED,
+            expect: ["create staging-4-deploy"],
+        },
+        {
+            title: "a re-point to another branch and commit updates slot 4's deployment",
+            base: CLAIMED,
+            head: { ...baseValues(), claims: { "4": claim({ branch: "feature/login-v2", commit: "fedcba9876543210fedcba9876543210fedcba98" }) } },
+            expect: ["update staging-4-deploy"],
+        },
+        {
+            title: "a release deletes slot 4's deployment (its database stays)",
+            base: CLAIMED,
+            head: baseValues(),
+            expect: ["delete staging-4-deploy"],
+        },
+        {
+            title: "a redeploy bumps slot 4's deployment triggers",
+            base: CLAIMED,
+            head: { ...baseValues(), claims: { "4": claim({ redeploy: 1 }) } },
+            expect: ["update staging-4-deploy"],
+        },
+    ];
+
+    for (const c of slotEdits) {
+        it(`${c.title}, and nothing outside staging-4`, async () => {
+            const base = repo.commit(c.base);
+            repo.write(c.head);
+            const changes = await planJson(repo, base);
+            expect(changes.length).to.be.greaterThan(0);
+            for (const ch of changes) expect(ch.slot, `${ch.op} ${ch.type} ${ch.name}`).to.equal(4);
+            expect(names(changes)).to.include.members(c.expect);
+            // The data a slot keeps across claims is never part of a claim edit.
+            expect(changes.map((ch) => ch.name)).to.not.include.members(["staging-4-db", "staging-4-db-role", "staging-4-dns"]);
+        });
+    }
+
+    it("names the deployment's changed inputs on a re-point: triggers, stdin and the release command", async () => {
+        const base = repo.commit(CLAIMED);
+        repo.write({ ...baseValues(), claims: { "4": claim({ commit: "fedcba9876543210fedcba9876543210fedcba98" }) } });
+        const deploy = (await planJson(repo, base)).find((c) => c.name === "staging-4-deploy");
+        expect(deploy?.op).to.equal("update");
+        expect(deploy?.keys).to.include.members(["triggers", "stdin", "delete"]);
+    });
+
+    it("sees a change that only reaches the deployment inside its secret stdin (the claim's purpose)", async () => {
+        const base = repo.commit(CLAIMED);
+        repo.write({ ...baseValues(), claims: { "4": claim({ purpose: "QA for PR #124" }) } });
+        const deploy = (await planJson(repo, base)).find((c) => c.name === "staging-4-deploy");
+        expect(deploy?.keys).to.deep.equal(["stdin"]);
+        const text = await plan(repo, ["--base", base]);
+        expect(text.stdout).to.match(/~ update command:remote:Command staging-4-deploy: stdin \[secret\]/);
+    });
+
+    it("reports the host's resources, and no slot, when a host setting changes", async () => {
+        const base = repo.commit(baseValues());
+        repo.write({ ...baseValues(), dropletSize: "s-8vcpu-16gb" });
+        const changes = await planJson(repo, base);
+        expect(changes).to.deep.equal([
+            { op: "update", slot: null, type: "digitalocean:index/droplet:Droplet", name: "staging-droplet", keys: ["size"] },
+        ]);
+    });
+
+    it("reports the firewall and the database's trusted sources when the admin CIDRs change", async () => {
+        const base = repo.commit(baseValues());
+        repo.write({ ...baseValues(), adminCidrs: ["203.0.113.0/24", "198.51.100.0/24"] });
+        const changes = await planJson(repo, base);
+        expect(changes.every((c) => c.slot === null)).to.equal(true);
+        expect(names(changes)).to.include.members(["update staging-firewall", "update staging-postgres-trusted-sources"]);
+    });
+
+    it("prints exactly {changes:[{op, slot, type, name, keys}]} with --json", async () => {
+        const base = repo.commit(baseValues());
+        repo.write(CLAIMED);
+        const r = await plan(repo, ["--base", base, "--json"]);
+        const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+        expect(Object.keys(doc)).to.deep.equal(["changes"]);
+        const changes = doc.changes as Array<Record<string, unknown>>;
+        for (const c of changes) {
+            expect(Object.keys(c)).to.deep.equal(["op", "slot", "type", "name", "keys"]);
+            expect(["create", "update", "delete"]).to.include(c.op);
+            expect(Array.isArray(c.keys)).to.equal(true);
+        }
+        expect(changes.find((c) => c.name === "staging-4-deploy")).to.deep.equal({
+            op: "create",
+            slot: 4,
+            type: "command:remote:Command",
+            name: "staging-4-deploy",
+            keys: [],
+        });
+    });
+
+    it("groups the text by slot, then the shared resources, with a count", async () => {
+        const base = repo.commit(baseValues());
+        repo.write({ ...baseValues(), dropletSize: "s-8vcpu-16gb", claims: { "4": claim(), "7": claim({ task: "JOB-7" }) } });
+        const r = await plan(repo, ["--base", base]);
+        expect(r.code, r.stderr).to.equal(0);
+        const out = r.stdout;
+        const at = (s: string) => out.indexOf(s);
+        expect(at("\nstaging-4\n")).to.be.greaterThan(0);
+        expect(at("\nstaging-7\n")).to.be.greaterThan(at("\nstaging-4\n"));
+        expect(at("\nshared (host, database, project)\n")).to.be.greaterThan(at("\nstaging-7\n"));
+        expect(out).to.contain("  + create command:remote:Command staging-4-deploy\n");
+        expect(out).to.contain("  ~ update digitalocean:index/droplet:Droplet staging-droplet: size\n");
+        expect(out).to.match(/\d+ changes: 2 to create, \d+ to update, 0 to delete\.\n$/);
+    });
+
+    it("never prints a secret, in text or JSON", async () => {
+        const base = repo.commit(CLAIMED);
+        repo.write({ ...baseValues(), claims: { "4": claim({ commit: "fedcba9876543210fedcba9876543210fedcba98" }) } });
+        for (const argv of [["--base", base], ["--base", base, "--json"]]) {
+            const r = await plan(repo, argv);
+            for (const leak of [...Object.values(SECRETS), "mock-password-for", "postgresql://", "mock-cluster-admin-password"]) {
+                expect(r.stdout + r.stderr).to.not.contain(leak);
+            }
+        }
+    });
+
+    it("says so when nothing changes, and compares with HEAD by default", async () => {
+        repo.commit(CLAIMED);
+        const r = await plan(repo, []);
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stdout).to.equal("Pulumi.staging.yaml: working tree against HEAD (offline evaluation of the program)\nNo resource changes.\n");
+    });
+
+    it("counts every resource as created when the stack file is new since the base", async () => {
+        repo.git("commit", "-q", "--allow-empty", "-m", "empty");
+        repo.write(baseValues());
+        const r = await plan(repo, ["--json"]);
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stderr).to.contain("does not exist at HEAD");
+        const changes = (JSON.parse(r.stdout) as { changes: Change[] }).changes;
+        expect(changes.length).to.be.greaterThan(50);
+        expect(changes.every((c) => c.op === "create")).to.equal(true);
+    });
+
+    const failures: Array<{ title: string; argv: string[]; code: number; stderr: RegExp }> = [
+        { title: "an unknown flag", argv: ["--bsae", "HEAD"], code: 2, stderr: /Unknown option '--bsae'[\s\S]*usage: slots plan/ },
+        { title: "a positional argument", argv: ["4"], code: 2, stderr: /usage: slots plan/ },
+        { title: "a revision that does not exist", argv: ["--base", "no-such-branch"], code: 1, stderr: /^--base no-such-branch: no such commit in this clone; fetch it first/ },
+        { title: "a revision that looks like an option", argv: ["--base=--output=x"], code: 1, stderr: /^--base "--output=x" is not a git revision/ },
+    ];
+    for (const f of failures) {
+        it(`refuses ${f.title} with exit ${f.code}`, async () => {
+            repo.commit(baseValues());
+            const r = await plan(repo, f.argv);
+            expect(r.code).to.equal(f.code);
+            expect(r.stderr).to.match(f.stderr);
+            expect(r.stdout).to.equal("");
+        });
+    }
+
+    it("lists every problem of an invalid working tree, one line each, naming slot and field", async () => {
+        const base = repo.commit(baseValues());
+        repo.write({ ...baseValues(), claims: { "4": claim({ commit: "abc" }), "5": claim({ task: "JOB-5", branch: "bad branch" }) } });
+        const r = await plan(repo, ["--base", base]);
+        expect(r.code).to.equal(1);
+        const lines = r.stderr.trimEnd().split("\n");
+        expect(lines).to.have.length(2);
+        expect(lines[0]).to.match(/^Pulumi\.staging\.yaml: staging-4 commit: /);
+        expect(lines[1]).to.match(/^Pulumi\.staging\.yaml: staging-5 branch: /);
+    });
+
+    it("names the revision when the stack file there is invalid", async () => {
+        const base = repo.commit({ ...baseValues(), domain: "Not A Domain" });
+        repo.write(baseValues());
+        const r = await plan(repo, ["--base", base]);
+        expect(r.code).to.equal(1);
+        expect(r.stderr).to.match(new RegExp(`^Pulumi\\.staging\\.yaml at ${base}: staging-slots:domain: `));
+    });
+
+    it("prints its usage with --help", async () => {
+        const r = await plan(repo, ["--help"]);
+        expect(r.code).to.equal(0);
+        expect(r.stdout).to.match(/^usage: slots plan \[--base REV\] \[--json\]/);
+    });
+});
