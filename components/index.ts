@@ -9,3 +9,4 @@ export * from "./host";
 export * from "./database";
 export * from "./stagingSlot";
 export * from "./program";
+export * from "./registry";
