@@ -1,0 +1,125 @@
+// `slots diff`: what a change to the stack file does to the slots, in the sentences a reviewer
+// reads in a pull request. Works on the decoded values of both versions, so it can describe a
+// change even when one side has problems (`slots check` is the place to judge them).
+
+import { PROJECT } from "../components/settings";
+import { CLAIM_FIELDS } from "../components/validation";
+import { Args, parseCommand } from "./args";
+import { DIFF_HELP } from "./help";
+import { Io } from "./io";
+import { stackFileAt } from "./revision";
+import { analyse, readStack } from "./stack";
+
+/** A claim as written, field by field (values as the file holds them). */
+export type RawClaim = Readonly<Record<string, unknown>>;
+
+/** What happened to one slot. */
+export interface SlotChange {
+    readonly slot: number;
+    readonly id: string;
+    readonly change: "claimed" | "released" | "updated";
+    readonly before: RawClaim | null;
+    readonly after: RawClaim | null;
+    /** The claim fields whose value differs, in CLAIM_FIELDS order. */
+    readonly fields: readonly string[];
+    readonly summary: string;
+}
+
+/** The claims of decoded config values, by slot number. */
+export function claimsOf(raw: Readonly<Record<string, unknown>>): Map<number, RawClaim> {
+    const out = new Map<number, RawClaim>();
+    const claims = raw.claims;
+    if (typeof claims !== "object" || claims === null || Array.isArray(claims)) return out;
+    for (const [key, value] of Object.entries(claims)) {
+        if (!/^[1-9]\d*$/.test(key)) continue;
+        out.set(Number(key), typeof value === "object" && value !== null && !Array.isArray(value) ? (value as RawClaim) : {});
+    }
+    return out;
+}
+
+function show(field: string, v: unknown): string {
+    if (v === undefined || v === null) return "(none)";
+    if (field === "commit" && typeof v === "string" && /^[0-9a-f]{40}$/.test(v)) return v.slice(0, 7);
+    if (typeof v === "string") return /^[\w./@+-]+$/.test(v) ? v : JSON.stringify(v);
+    return JSON.stringify(v);
+}
+
+function holder(c: RawClaim): string {
+    return `In Use by ${show("owner", c.owner)} for ${show("task", c.task)}`;
+}
+
+function deployed(c: RawClaim): string {
+    return `${show("branch", c.branch)} @ ${show("commit", c.commit)}`;
+}
+
+/** The sentence for one slot's change. */
+export function describeChange(id: string, before: RawClaim | null, after: RawClaim | null, fields: readonly string[]): string {
+    if (!before && after) return `${id}: Available → ${holder(after)}, ${deployed(after)}`;
+    if (before && !after) return `${id}: ${holder(before)} → Available`;
+    const b = before as RawClaim;
+    const a = after as RawClaim;
+    if (fields.includes("owner") || fields.includes("task")) {
+        return `${id}: ${holder(b)} → ${holder(a)}, ${deployed(a)}`;
+    }
+    const parts = fields.map((f) => {
+        if (f === "redeploy") return `redeploy ${show(f, b[f] ?? 0)} → ${show(f, a[f] ?? 0)} (deploys ${deployed(a)} again)`;
+        if (f === "longRunning") {
+            return a[f] === undefined ? "long-running note removed" : `long-running: ${show(f, a[f])}`;
+        }
+        return `${f} ${show(f, b[f])} → ${show(f, a[f])}`;
+    });
+    return `${id}: ${holder(a)}; ${parts.join("; ")}`;
+}
+
+/** Slot-level changes from `before` to `after` (decoded config values), in slot order. */
+export function diffClaims(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): SlotChange[] {
+    const b = claimsOf(before);
+    const a = claimsOf(after);
+    const slots = [...new Set([...b.keys(), ...a.keys()])].sort((x, y) => x - y);
+    const changes: SlotChange[] = [];
+    for (const slot of slots) {
+        const id = `staging-${slot}`;
+        const was = b.get(slot) ?? null;
+        const now = a.get(slot) ?? null;
+        const keys = [...CLAIM_FIELDS, ...Object.keys({ ...was, ...now }).filter((k) => !(CLAIM_FIELDS as readonly string[]).includes(k))];
+        const fields = keys.filter((k) => JSON.stringify(was?.[k]) !== JSON.stringify(now?.[k]));
+        if (was && now && fields.length === 0) continue;
+        const change = !was ? "claimed" : !now ? "released" : "updated";
+        changes.push({ slot, id, change, before: was, after: now, fields, summary: describeChange(id, was, now, fields) });
+    }
+    return changes;
+}
+
+/** The keys outside `claims` whose value differs, as `staging-slots:<key>`. */
+export function otherChanges(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): string[] {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => k !== "claims").sort();
+    return keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).map((k) => `${PROJECT}:${k}`);
+}
+
+/** `slots diff`. */
+export async function diffCommand(argv: readonly string[], io: Io): Promise<number> {
+    const args: Args = parseCommand(argv, { base: { type: "string" }, json: { type: "boolean" } }, DIFF_HELP, 0);
+    if (args.help) {
+        io.stdout(DIFF_HELP);
+        return 0;
+    }
+    const base = args.string("base") ?? "HEAD";
+    const current = readStack(io, args.stack);
+    const oldText = stackFileAt(io.cwd, base, current.name);
+    const old = oldText === undefined ? undefined : analyse(args.stack, current.file, oldText, io.now());
+    const changes = diffClaims(old?.raw ?? {}, current.raw);
+    const others = old ? otherChanges(old.raw, current.raw) : [];
+    if (args.flag("json")) {
+        io.stdout(`${JSON.stringify({ base, file: current.name, new: old === undefined, changes, otherKeys: others }, null, 2)}\n`);
+        return 0;
+    }
+    const lines: string[] = [];
+    if (!old) lines.push(`${current.name} is new since ${base}; every claim in it is new.`);
+    if (changes.length === 0) lines.push(`No slot changes in ${current.name} since ${base}.`);
+    lines.push(...changes.map((c) => c.summary));
+    if (others.length > 0) {
+        lines.push(`Also changed outside the claims: ${others.join(", ")}; read the preview (slots plan) for their effect.`);
+    }
+    io.stdout(`${lines.join("\n")}\n`);
+    return 0;
+}
