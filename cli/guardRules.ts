@@ -122,9 +122,11 @@ export interface GuardPolicy {
     readonly base: string;
 }
 
-function slotList(slots: ReadonlySet<number>): string {
-    const sorted = [...slots].sort((a, b) => a - b);
-    return sorted.length === 0 ? "no slot" : sorted.map((s) => `staging-${s}`).join(", ");
+function allowed(policy: GuardPolicy): string {
+    const slots = [...policy.changedSlots].sort((a, b) => a - b).map((s) => `staging-${s}`);
+    return slots.length === 0
+        ? `no claim changed since ${policy.base}, so nothing may change`
+        : `only ${slots.join(", ")} may change (claims changed since ${policy.base})`;
 }
 
 /** Every resource the preview would touch against the policy; empty when it may go ahead. */
@@ -162,13 +164,13 @@ export function judgePreview(steps: readonly PreviewStep[], policy: GuardPolicy)
             violations.push({
                 ...base,
                 slot,
-                reason: `${changing.join("+")} of a shared resource, outside every slot; the claims changed since ${policy.base} allow changes to ${slotList(policy.changedSlots)} only (a deliberate host change runs with --allow-shared)`,
+                reason: `${changing.join("+")} of a shared resource, outside every slot; ${allowed(policy)}; a deliberate host change runs with --allow-shared`,
             });
         } else if (!policy.changedSlots.has(slot)) {
             violations.push({
                 ...base,
                 slot,
-                reason: `${changing.join("+")} in staging-${slot}, whose claim did not change since ${policy.base}; the claims changed allow changes to ${slotList(policy.changedSlots)} only`,
+                reason: `${changing.join("+")} in staging-${slot}, whose claim did not change since ${policy.base}; ${allowed(policy)}`,
             });
         }
     }

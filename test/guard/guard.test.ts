@@ -1,0 +1,182 @@
+import { expect } from "chai";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+
+import { guardCommand } from "../../cli/guard";
+import {
+    GuardPolicy,
+    changedClaimSlots,
+    judgePreview,
+    parsePreview,
+    parseUrn,
+    slotOfUrn,
+} from "../../cli/guardRules";
+import { validateSettings } from "../../components/validation";
+import { NOW, baseValues, claim } from "../helpers/config";
+import { StackRepo, captureIo } from "../plan/stackRepo";
+
+const FIXTURES = path.join(__dirname, "..", "fixtures", "preview");
+
+function fixture(name: string): string {
+    return readFileSync(path.join(FIXTURES, name), "utf8");
+}
+
+const SLOT_4: GuardPolicy = { changedSlots: new Set([4]), allowShared: false, base: "HEAD" };
+
+describe("slots guard rules on pulumi preview --json", () => {
+    it("passes the preview of a claim on staging-4, same steps and all", () => {
+        const steps = parsePreview(fixture("claim-staging-4.json"), "p.json");
+        expect(steps.filter((s) => s.op === "same").length).to.be.greaterThan(50);
+        expect(judgePreview(steps, SLOT_4)).to.deep.equal([]);
+    });
+
+    it("passes the preview of a release of staging-4 (its deployment deleted)", () => {
+        expect(judgePreview(parsePreview(fixture("release-staging-4.json"), "p.json"), SLOT_4)).to.deep.equal([]);
+    });
+
+    const forbidden: Array<{ file: string; names: string[]; reason: RegExp }> = [
+        { file: "replace-droplet.json", names: ["staging-droplet"], reason: /^replace of the droplet, which is protected/ },
+        { file: "replace-reserved-ip-steps.json", names: ["staging-ip"], reason: /^create-replacement\+delete-replaced of the reserved IP, which is protected/ },
+        { file: "replace-database-cluster.json", names: ["staging-postgres-cluster"], reason: /^replace of the database cluster, which is protected/ },
+        { file: "delete-slot-database.json", names: ["staging-10-db-role", "staging-10-db"], reason: /^delete of a slot database( role)?, which is protected/ },
+        { file: "replace-claimed-slot-role.json", names: ["staging-4-db-role"], reason: /^replace of a slot database role, which is protected/ },
+        { file: "update-other-slot.json", names: ["staging-5-dns"], reason: /^update in staging-5, whose claim did not change since HEAD; only staging-4 may change \(claims changed since HEAD\)$/ },
+        { file: "update-shared-firewall.json", names: ["staging-firewall"], reason: /^update of a shared resource, outside every slot; only staging-4 may change \(claims changed since HEAD\); a deliberate host change runs with --allow-shared$/ },
+        { file: "resize-droplet.json", names: ["staging-droplet"], reason: /^update of a shared resource/ },
+    ];
+    for (const f of forbidden) {
+        it(`fails ${f.file}, naming ${f.names.join(" and ")} and nothing else`, () => {
+            const violations = judgePreview(parsePreview(fixture(f.file), f.file), SLOT_4);
+            expect(violations.map((v) => v.name)).to.have.members(f.names);
+            for (const v of violations) expect(v.reason).to.match(f.reason);
+        });
+    }
+
+    it("allows a deliberate host change with allowShared, but never a protected replacement", () => {
+        const shared = { ...SLOT_4, allowShared: true };
+        expect(judgePreview(parsePreview(fixture("resize-droplet.json"), "p"), shared)).to.deep.equal([]);
+        expect(judgePreview(parsePreview(fixture("update-shared-firewall.json"), "p"), shared)).to.deep.equal([]);
+        expect(judgePreview(parsePreview(fixture("replace-droplet.json"), "p"), shared).map((v) => v.name)).to.deep.equal(["staging-droplet"]);
+        expect(judgePreview(parsePreview(fixture("delete-slot-database.json"), "p"), shared)).to.have.length(2);
+    });
+
+    it("refuses every change when no claim changed", () => {
+        const none = { ...SLOT_4, changedSlots: new Set<number>() };
+        const names = judgePreview(parsePreview(fixture("claim-staging-4.json"), "p"), none).map((v) => v.name);
+        expect(names).to.have.members(["staging-4-deploy", "staging-4-registry"]);
+    });
+
+    it("fails closed on an op it does not know, and on a URN it cannot read", () => {
+        const urn = "urn:pulumi:staging::staging-slots::jobsearch:staging:StagingHost$digitalocean:index/droplet:Droplet::staging-droplet";
+        expect(judgePreview([{ op: "some-future-op", urn }], { ...SLOT_4, allowShared: true })).to.have.length(1);
+        expect(judgePreview([{ op: "update", urn: "not-a-urn" }], { ...SLOT_4, allowShared: true })).to.have.length(1);
+        expect(judgePreview([{ op: "read", urn }, { op: "same", urn }], SLOT_4)).to.deep.equal([]);
+    });
+
+    it("reads slot and name from URNs with the parent type chain", () => {
+        const urn = parseUrn("urn:pulumi:staging::staging-slots::jobsearch:staging:StagingSlot$postgresql:index/database:Database::staging-4-db");
+        expect(urn).to.deep.include({ stack: "staging", project: "staging-slots", type: "postgresql:index/database:Database", name: "staging-4-db" });
+        expect(slotOfUrn(urn!)).to.equal(4);
+        expect(slotOfUrn(parseUrn("urn:pulumi:staging::staging-slots::jobsearch:staging:StagingSlot::staging-10")!)).to.equal(10);
+        // A shared resource whose name starts like a slot's is still shared: only the parent chain counts.
+        expect(slotOfUrn(parseUrn("urn:pulumi:staging::staging-slots::jobsearch:staging:SharedDatabase$pulumi:providers:postgresql::staging-4-provider")!)).to.equal(null);
+        expect(parseUrn("urn:pulumi:s::p::a:b:C::name::with::colons")?.name).to.equal("name::with::colons");
+    });
+
+    const badFiles: Array<{ text: string; error: RegExp }> = [
+        { text: "", error: /p\.json is not JSON/ },
+        { text: "{}", error: /p\.json has no steps: the preview probably failed/ },
+        { text: "[]", error: /not the output of pulumi preview --json/ },
+        { text: '{"steps":[{"op":"same"}]}', error: /steps\[0\] has no op and urn strings/ },
+    ];
+    for (const b of badFiles) {
+        it(`refuses a preview file like ${JSON.stringify(b.text)}`, () => {
+            expect(() => parsePreview(b.text, "p.json")).to.throw(b.error);
+        });
+    }
+
+    it("counts slots whose validated claims differ, so an explicit default is not a change", () => {
+        const claims = (c: Record<string, unknown>) => validateSettings({ ...baseValues(), deployPrivateKey: "[secret]", claims: c }, NOW).settings!.claims;
+        const base = claims({ "4": claim(), "5": claim({ task: "JOB-5" }), "6": claim({ task: "JOB-6" }) });
+        const head = claims({ "4": claim({ redeploy: 0, pool: "qa" }), "5": claim({ task: "JOB-5", redeploy: 1 }), "7": claim({ task: "JOB-7" }) });
+        expect(changedClaimSlots(base, head)).to.deep.equal([5, 6, 7]);
+    });
+});
+
+describe("slots guard --preview FILE --base REV", () => {
+    let repo: StackRepo;
+    let base: string;
+
+    beforeEach(() => {
+        repo = new StackRepo();
+        base = repo.commit(baseValues());
+        repo.write({ ...baseValues(), claims: { "4": claim() } });
+        for (const f of ["claim-staging-4.json", "update-other-slot.json", "replace-droplet.json", "delete-slot-database.json", "resize-droplet.json"]) {
+            copyFileSync(path.join(FIXTURES, f), path.join(repo.dir, f));
+        }
+    });
+    afterEach(() => repo.remove());
+
+    async function guard(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+        const cap = captureIo(repo.dir);
+        const code = await guardCommand(argv, cap.io);
+        return { code, stdout: cap.stdout(), stderr: cap.stderr() };
+    }
+
+    it("passes the claim's preview, saying which slots may change", async () => {
+        const r = await guard(["--preview", "claim-staging-4.json", "--base", base]);
+        expect(r.stderr).to.equal("");
+        expect(r.code).to.equal(0);
+        expect(r.stdout).to.equal(`guard: ok: 2 resources to change, none protected replaced or deleted; claims changed since ${base}: staging-4\n`);
+    });
+
+    it("fails a preview that touches another slot, one line naming the resource", async () => {
+        const r = await guard(["--preview", "update-other-slot.json", "--base", base]);
+        expect(r.code).to.equal(1);
+        expect(r.stderr).to.equal(`staging-5-dns (digitalocean:index/dnsRecord:DnsRecord): update in staging-5, whose claim did not change since ${base}; only staging-4 may change (claims changed since ${base})\n`);
+    });
+
+    it("fails a droplet replacement and a slot database deletion, one line per resource", async () => {
+        const droplet = await guard(["--preview", "replace-droplet.json", "--base", base]);
+        expect(droplet.code).to.equal(1);
+        expect(droplet.stderr).to.match(/^staging-droplet \(digitalocean:index\/droplet:Droplet\): replace of the droplet, which is protected/);
+        const db = await guard(["--preview", "delete-slot-database.json", "--base", base, "--allow-shared"]);
+        expect(db.code).to.equal(1);
+        expect(db.stderr.trimEnd().split("\n").map((l) => l.split(" ")[0])).to.have.members(["staging-10-db", "staging-10-db-role"]);
+    });
+
+    it("lets a host change through only with --allow-shared", async () => {
+        repo.write(baseValues());
+        expect((await guard(["--preview", "resize-droplet.json", "--base", base])).code).to.equal(1);
+        const r = await guard(["--preview", "resize-droplet.json", "--base", base, "--allow-shared"]);
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stdout).to.contain("changes outside the claimed slots allowed (--allow-shared)");
+    });
+
+    it("compares with HEAD by default: after the claim is committed, nothing may change", async () => {
+        repo.git("add", "Pulumi.staging.yaml");
+        repo.git("commit", "-q", "-m", "claim");
+        const r = await guard(["--preview", "claim-staging-4.json"]);
+        expect(r.code).to.equal(1);
+        expect(r.stderr).to.contain("staging-4-deploy (command:remote:Command): create in staging-4, whose claim did not change since HEAD; no claim changed since HEAD, so nothing may change");
+    });
+
+    it("refuses an unreadable preview and an invalid stack file with exit 1", async () => {
+        const missing = await guard(["--preview", "nope.json", "--base", base]);
+        expect(missing.code).to.equal(1);
+        expect(missing.stderr).to.equal("cannot read nope.json: ENOENT; write it with: pulumi preview --json > nope.json\n");
+        writeFileSync(path.join(repo.dir, "empty.json"), "{}");
+        expect((await guard(["--preview", "empty.json", "--base", base])).stderr).to.match(/^empty\.json has no steps/);
+        repo.write({ ...baseValues(), claims: { "4": claim({ commit: "abc" }) } });
+        const invalid = await guard(["--preview", "claim-staging-4.json", "--base", base]);
+        expect(invalid.code).to.equal(1);
+        expect(invalid.stderr).to.match(/^Pulumi\.staging\.yaml: staging-4 commit: /);
+    });
+
+    it("requires --preview, with the usage and exit 2", async () => {
+        const r = await guard(["--base", base]);
+        expect(r.code).to.equal(2);
+        expect(r.stderr).to.match(/^--preview FILE is required\n\nusage: slots guard --preview FILE/);
+        expect((await guard(["--preview"])).code).to.equal(2);
+    });
+});
