@@ -182,7 +182,8 @@ export function isCidr(text: string): boolean {
 export function isRepositoryUrl(text: string): boolean {
     if (CONTROL.test(text) || /\s|['"`$\\;&|<>]/.test(text)) return false;
     return (
-        /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._/~-]+$/.test(text) ||
+        // Each form starts with a letter or digit: a leading '-' would read as an option to git.
+        /^[A-Za-z0-9][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.-]*:[A-Za-z0-9._/~-]+$/.test(text) ||
         /^(ssh|https):\/\/[^\s/]+\/\S+$/.test(text) ||
         /^file:\/\/\/[A-Za-z0-9._/~-]+$/.test(text)
     );

@@ -67,6 +67,7 @@ const BAD: BadCase[] = [
     { name: "adminCidrs missing", raw: values({ adminCidrs: undefined }), field: "adminCidrs", says: /adminCidrs is required/ },
     { name: "adminCidrs not a CIDR", raw: values({ adminCidrs: ["203.0.113.0"] }), field: "adminCidrs[0]", says: /not a CIDR block/ },
     { name: "repository with shell characters", raw: values({ repository: "git@github.com:org/repo.git;reboot" }), field: "repository", says: /must be a git URL/ },
+    { name: "repository that git would read as an option", raw: values({ repository: "-uhack@host:org/repo.git" }), field: "repository", says: /must be a git URL/ },
     { name: "pool naming a slot that does not exist", raw: values({ pools: { qa: [1, 11] } }), field: "pools.qa", says: /not a slot of this pool of 10/ },
     { name: "deploy key secret missing", raw: values({ deployPrivateKey: undefined }), field: "deployPrivateKey", says: /pulumi config set --secret deployPrivateKey/ },
     { name: "existing postgres without its password", raw: values({ postgres: { mode: "existing", host: "db.example.com", user: "admin" } }), field: "postgresPassword", says: /pulumi config set --secret postgresPassword/ },
