@@ -73,6 +73,16 @@ export function deployStdin(p: DeployParams): string {
     return lines.map(([k, v]) => `${k}=${v}`).join("\n") + "\n";
 }
 
+/**
+ * How long the deploy script waits for /api/version after `compose up`, given the deployment's
+ * whole time budget: half of what remains after 40 seconds kept for fetching, printing the
+ * compose logs and writing version.json, and never under 10 seconds. It stays below the budget,
+ * so a failing health check ends with its logs printed instead of being killed by `timeout`.
+ */
+export function healthTimeoutSeconds(deployTimeoutSeconds: number): number {
+    return Math.max(10, Math.floor((deployTimeoutSeconds - 40) / 2));
+}
+
 /** The command text of a slot's deployment: the deploy script, bounded in time. */
 export function deployCommand(timeoutSeconds: number): string {
     return `timeout --kill-after=30 ${timeoutSeconds} bash -c ${shellQuote(DEPLOY_SCRIPT)} staging-deploy`;

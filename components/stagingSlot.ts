@@ -11,6 +11,7 @@ import {
     deployCommand,
     deployStdin,
     deploymentId,
+    healthTimeoutSeconds,
     parseDeployResult,
     releaseCommand,
 } from "./scripts";
@@ -128,7 +129,7 @@ export class StagingSlot extends pulumi.ComponentResource {
                         repository: args.repository,
                         databaseUrl: url,
                         appEnv: args.appEnv,
-                        healthTimeoutSeconds: Math.max(60, args.deployTimeoutSeconds - 120),
+                        healthTimeoutSeconds: healthTimeoutSeconds(args.deployTimeoutSeconds),
                     })),
             );
             this.deployment = new command.remote.Command(

@@ -1,9 +1,10 @@
+# shellcheck shell=bash
 # Deploys one staging slot at one exact commit. Run by the slot's remote.Command as
 #   bash -c "$(this script)" staging-deploy
-# with its parameters on stdin, one KEY=VALUE per line (values are data: never evaluated).
+# with its parameters on stdin, one KEY=VALUE per line. Values are data: they are stored in
+# variables and files, never evaluated, never spliced into a command line.
 # STAGING_ROOT overrides /home/deploy (tests only).
 set -euo pipefail
-umask 077
 
 die() { printf 'staging-deploy: %s\n' "$*" >&2; exit 1; }
 
@@ -11,10 +12,18 @@ declare -A param=()
 app_env=()
 while IFS= read -r line || [[ -n $line ]]; do
   [[ -z $line ]] && continue
+  [[ $line == *=* ]] || die "stdin line without KEY=VALUE form; the deploy parameters are malformed"
   key=${line%%=*}
   value=${line#*=}
+  # Validation already refuses control characters; a value that still carries one was not
+  # rendered by the program and must not reach a file the app or compose parses.
+  [[ $value != *[[:cntrl:]]* ]] || die "parameter $key contains a control character"
   case $key in
-    SLOT|BRANCH|COMMIT|REPOSITORY|OWNER|TASK|PURPOSE|DATABASE_URL|DEPLOYMENT_ID|HEALTH_TIMEOUT) param[$key]=$value ;;
+    SLOT|BRANCH|COMMIT|REPOSITORY|OWNER|TASK|PURPOSE|DATABASE_URL|DEPLOYMENT_ID|HEALTH_TIMEOUT)
+      # A second line for the same key would mean a value smuggled in a line break.
+      [[ -z ${param[$key]+set} ]] || die "parameter $key given twice"
+      param[$key]=$value
+      ;;
     APP_ENV) app_env+=("$value") ;;
     *) die "unknown parameter on stdin: $key" ;;
   esac
@@ -25,83 +34,133 @@ for required in SLOT BRANCH COMMIT REPOSITORY OWNER TASK DATABASE_URL DEPLOYMENT
 done
 slot=${param[SLOT]}
 commit=${param[COMMIT]}
+branch=${param[BRANCH]}
+repository=${param[REPOSITORY]}
+health_timeout=${param[HEALTH_TIMEOUT]:-300}
 [[ $slot =~ ^[1-9][0-9]{0,2}$ ]] || die "bad slot number"
 [[ $commit =~ ^[0-9a-f]{40}$ ]] || die "commit must be a full 40-hex SHA"
+[[ ${param[DEPLOYMENT_ID]} =~ ^[0-9a-f]{16}$ ]] || die "bad deployment id"
+[[ $health_timeout =~ ^[1-9][0-9]{0,4}$ ]] || die "HEALTH_TIMEOUT must be a number of seconds"
+# A leading dash would turn the URL into an option of git.
+[[ $repository != -* ]] || die "repository must not start with '-'"
+
 id="staging-$slot"
 root=${STAGING_ROOT:-/home/deploy}
 dir="$root/$id"
 checkout="$dir/job-search-project"
 env_file="$dir/.env.$id"
+version_file="$dir/version.json"
 ui_port=$((5000 + slot))
 airflow_port=$((8080 + slot))
-health_timeout=${param[HEALTH_TIMEOUT]:-300}
+
+tmp_files=()
+cleanup() { ((${#tmp_files[@]} == 0)) || rm -f -- "${tmp_files[@]}"; }
+trap cleanup EXIT
 
 mkdir -p "$dir"
+# One deployment or release of this slot at a time; other slots have their own lock.
 exec 9>"$dir/.lock"
-flock 9
+if ! flock -n 9; then
+  printf 'staging-deploy: %s is busy with another deployment or release; waiting for it\n' "$id" >&2
+  flock 9
+fi
 
-# json_string: prints its argument as a JSON string literal (validated inputs carry no
-# control characters, so quotes and backslashes are all that need escaping).
+# json_string: prints its argument as a JSON string literal (control characters were refused
+# above, so quotes and backslashes are all that need escaping).
 json_string() {
   local s=${1//\\/\\\\}
   s=${s//\"/\\\"}
   printf '"%s"' "$s"
 }
 
-# Exactly the claimed commit, nothing else: shallow fetch of that one object, detached checkout,
-# and no files left over from the previous commit.
+# env_line NAME VALUE: one line of a compose env file holding VALUE literally. Unquoted values
+# are subject to ${...} interpolation and ` #` comments, so anything beyond a plain set of
+# characters is single-quoted, which compose reads verbatim; a single quote or backslash has no
+# spelling that every compose version reads back unchanged, so it is refused.
+env_line() {
+  local name=$1 value=$2
+  if [[ $value =~ ^[A-Za-z0-9_./:@+,=?%-]*$ ]]; then
+    printf '%s=%s\n' "$name" "$value"
+  elif [[ $value == *[\'\\]* ]]; then
+    die "the value of $name contains a single quote or a backslash, which a compose env file cannot carry; change it in the stack config"
+  else
+    printf "%s='%s'\n" "$name" "$value"
+  fi
+}
+
+# Exactly the claimed commit, nothing else: a shallow fetch of that one commit, a detached
+# checkout, and no file left over from the previous commit or from the app's own runs.
 if [[ ! -d $checkout/.git ]]; then
+  rm -rf "$checkout"
   git init -q "$checkout"
 fi
 if git -C "$checkout" remote get-url origin >/dev/null 2>&1; then
-  git -C "$checkout" remote set-url origin "${param[REPOSITORY]}"
+  git -C "$checkout" remote set-url origin "$repository"
 else
-  git -C "$checkout" remote add origin "${param[REPOSITORY]}"
+  git -C "$checkout" remote add origin "$repository"
 fi
-if ! git -C "$checkout" fetch -q --depth 1 origin "$commit" 2>"$dir/.fetch.err"; then
-  cat "$dir/.fetch.err" >&2
-  die "commit $commit of branch ${param[BRANCH]} cannot be fetched from the repository; push it, or check the SHA"
+fetch_err=$(mktemp "$dir/.fetch.XXXXXX")
+tmp_files+=("$fetch_err")
+if ! git -C "$checkout" fetch -q --no-tags --depth 1 origin "$commit" 2>"$fetch_err"; then
+  cat "$fetch_err" >&2
+  if grep -qiE "not our ref|couldn't find remote ref|no such remote ref|unadvertised object" "$fetch_err"; then
+    die "commit $commit (branch $branch) does not exist on $repository; push the branch, or set the claim's commit to a SHA that is on the remote (git rev-parse origin/$branch)"
+  fi
+  die "cannot fetch commit $commit (branch $branch) from $repository; check that the droplet can reach the repository (deploy key, network)"
 fi
 git -C "$checkout" -c advice.detachedHead=false checkout -q --force --detach "$commit"
 git -C "$checkout" clean -q -ffdx
+head=$(git -C "$checkout" rev-parse HEAD)
+[[ $head == "$commit" ]] || die "checkout is at $head instead of $commit"
+# Shallow fetches of successive commits pile up objects; let git prune them when it sees fit.
+git -C "$checkout" gc --auto --quiet >/dev/null 2>&1 || true
 
-# The env file is written beside its target and renamed over it, so compose never reads half a file.
+# Written beside its target and renamed over it, so compose never reads half a file. mktemp
+# creates it 0600: the database password never has a moment of wider permissions.
 tmp_env=$(mktemp "$dir/.env.XXXXXX")
+tmp_files+=("$tmp_env")
 {
-  printf 'STAGING_SLOT=%s\n' "$id"
-  printf 'COMPOSE_PROJECT_NAME=%s\n' "$id"
-  printf 'CAMPAIGN_UI_PORT=%s\n' "$ui_port"
-  printf 'AIRFLOW_PORT=%s\n' "$airflow_port"
-  printf 'APP_COMMIT=%s\n' "$commit"
-  printf 'APP_BRANCH=%s\n' "${param[BRANCH]}"
-  printf 'DATABASE_URL=%s\n' "${param[DATABASE_URL]}"
+  env_line STAGING_SLOT "$id"
+  env_line COMPOSE_PROJECT_NAME "$id"
+  env_line CAMPAIGN_UI_PORT "$ui_port"
+  env_line AIRFLOW_PORT "$airflow_port"
+  env_line APP_COMMIT "$commit"
+  env_line APP_BRANCH "$branch"
+  env_line DATABASE_URL "${param[DATABASE_URL]}"
   for entry in "${app_env[@]}"; do
-    printf '%s\n' "$entry"
+    name=${entry%%=*}
+    [[ $entry == *=* && $name =~ ^[A-Z_][A-Z0-9_]*$ ]] || die "bad APP_ENV entry; app settings must be NAME=value"
+    env_line "$name" "${entry#*=}"
   done
 } >"$tmp_env"
 chmod 600 "$tmp_env"
 mv -f "$tmp_env" "$env_file"
 
+cd "$checkout"
 compose=(docker compose -p "$id" --project-directory "$checkout" --env-file "$env_file")
-"${compose[@]}" up -d --build --remove-orphans >&2
+# fd 9 (the lock) is closed for compose: nothing it leaves running may hold the slot's lock.
+"${compose[@]}" up -d --build --remove-orphans >&2 9>&-
 
-# The seed's verification endpoint must report the claimed commit before the slot counts as deployed.
+# The seed's verification endpoint must report the claimed commit before the slot counts as
+# deployed; until then version.json keeps describing the last deployment that passed.
 deadline=$((SECONDS + health_timeout))
-until curl -fsS --max-time 5 "http://127.0.0.1:$ui_port/api/version" 2>/dev/null | grep -q "$commit"; do
+until curl -fsS --max-time 5 "http://127.0.0.1:$ui_port/api/version" 2>/dev/null | grep -qF "$commit"; do
   if ((SECONDS >= deadline)); then
-    "${compose[@]}" logs --tail 50 >&2 || true
-    die "$id did not report commit $commit on http://127.0.0.1:$ui_port/api/version within ${health_timeout}s"
+    printf 'staging-deploy: last 50 lines of the compose logs of %s:\n' "$id" >&2
+    "${compose[@]}" logs --no-color --tail 50 >&2 9>&- || true
+    die "$id did not report commit $commit on http://127.0.0.1:$ui_port/api/version within ${health_timeout}s; version.json left as it was"
   fi
-  sleep 2
+  sleep 1
 done
 
 deployed_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 tmp_version=$(mktemp "$dir/.version.XXXXXX")
+tmp_files+=("$tmp_version")
 {
   printf '{\n'
   printf '  "slot": %s,\n' "$(json_string "$id")"
   printf '  "status": "deployed",\n'
-  printf '  "branch": %s,\n' "$(json_string "${param[BRANCH]}")"
+  printf '  "branch": %s,\n' "$(json_string "$branch")"
   printf '  "commit": %s,\n' "$(json_string "$commit")"
   printf '  "owner": %s,\n' "$(json_string "${param[OWNER]}")"
   printf '  "task": %s,\n' "$(json_string "${param[TASK]}")"
@@ -111,7 +170,7 @@ tmp_version=$(mktemp "$dir/.version.XXXXXX")
   printf '}\n'
 } >"$tmp_version"
 chmod 644 "$tmp_version"
-mv -f "$tmp_version" "$dir/version.json"
+mv -f "$tmp_version" "$version_file"
 printf '%s\n' "${param[DEPLOYMENT_ID]}" >"$dir/.deployment-id"
 
 printf 'STAGING_DEPLOY_RESULT {"slot":%s,"commit":"%s","deployedAt":"%s"}\n' "$slot" "$commit" "$deployed_at"
