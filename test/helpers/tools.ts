@@ -39,15 +39,19 @@ function skipNote(missing: readonly string[]): string {
  * pending with the missing tools in its title, or, under REQUIRE_TOOLS=1, as a failing test
  * naming them.
  */
-export function itNeeds(tools: readonly string[], title: string, fn: Mocha.AsyncFunc): Mocha.Test {
+export function itNeeds(tools: readonly string[], title: string, fn: Mocha.Func): Mocha.Test;
+export function itNeeds(tools: readonly string[], title: string, fn: Mocha.AsyncFunc): Mocha.Test;
+export function itNeeds(tools: readonly string[], title: string, fn: Mocha.Func | Mocha.AsyncFunc): Mocha.Test {
+    // Mocha runs either kind the same way; its overloads just cannot take the union.
+    const body = fn as Mocha.Func;
     const missing = missingTools(tools);
-    if (missing.length === 0) return it(title, fn);
+    if (missing.length === 0) return it(title, body);
     if (toolsRequired()) {
         return it(title, () => {
             throw new Error(`${missing.join(", ")} not on PATH, and REQUIRE_TOOLS=1 requires ${missing.length === 1 ? "it" : "them"}; install ${missing.join(", ")}`);
         });
     }
-    return it.skip(`${title} ${skipNote(missing)}`, fn);
+    return it.skip(`${title} ${skipNote(missing)}`, body);
 }
 
 /** `describe(title, fn)` for a suite whose every test runs `tools`; see itNeeds. */
