@@ -536,6 +536,9 @@ export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Da
                     c.error(`appEnv.${name}`, `must be a string, number or boolean, got ${describe(value)}`);
                 } else if (CONTROL.test(String(value))) {
                     c.error(`appEnv.${name}`, "must be one line with no control characters");
+                } else if (/['\\]/.test(String(value))) {
+                    // The env file quotes values in single quotes for compose; these cannot be carried.
+                    c.error(`appEnv.${name}`, "must not contain ' or \\ (a compose env file cannot carry them literally)");
                 } else {
                     appEnv[name] = String(value);
                 }

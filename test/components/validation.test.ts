@@ -72,6 +72,7 @@ const BAD: BadCase[] = [
     { name: "deploy key secret missing", raw: values({ deployPrivateKey: undefined }), field: "deployPrivateKey", says: /pulumi config set --secret deployPrivateKey/ },
     { name: "existing postgres without its password", raw: values({ postgres: { mode: "existing", host: "db.example.com", user: "admin" } }), field: "postgresPassword", says: /pulumi config set --secret postgresPassword/ },
     { name: "postgres sslmode disable", raw: values({ postgres: { mode: "existing", host: "db.example.com", user: "admin", sslmode: "disable" } }), field: "postgres.sslmode", says: /never disable/ },
+    { name: "app setting with a quote the env file cannot carry", raw: values({ appEnv: { GREETING: "it's" } }), field: "appEnv.GREETING", says: /must not contain ' or \\/ },
     { name: "app setting overriding a slot's own", raw: values({ appEnv: { DATABASE_URL: "postgres://x" } }), field: "appEnv.DATABASE_URL", says: /set per slot/ },
 ];
 

