@@ -88,6 +88,30 @@ env_line() {
   fi
 }
 
+# redact: copies stdin to stdout with the database URL and its password replaced, so app and
+# build output shown on failure (it lands in the `pulumi up` error) never carries the secret.
+db_url=${param[DATABASE_URL]}
+db_userinfo=${db_url#*://}
+db_userinfo=${db_userinfo%%@*}
+db_password=${db_userinfo#*:}
+[[ $db_password != "$db_userinfo" ]] || db_password=""
+redact() {
+  local line
+  while IFS= read -r line || [[ -n $line ]]; do
+    line=${line//"$db_url"/[secret]}
+    [[ -z $db_password ]] || line=${line//"$db_password"/[secret]}
+    printf '%s\n' "$line"
+  done
+}
+
+# git over SSH: accept the repository host's key on first contact (the droplet has never seen
+# it) and use the repository read key the program installs, when there is one.
+ssh_command="ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new"
+if [[ -n ${HOME:-} && -f $HOME/.ssh/id_repository ]]; then
+  printf -v ssh_command '%s -o IdentitiesOnly=yes -i %q' "$ssh_command" "$HOME/.ssh/id_repository"
+fi
+export GIT_SSH_COMMAND=$ssh_command
+
 # Exactly the claimed commit, nothing else: a shallow fetch of that one commit, a detached
 # checkout, and no file left over from the previous commit or from the app's own runs.
 if [[ ! -d $checkout/.git ]]; then
@@ -139,15 +163,29 @@ mv -f "$tmp_env" "$env_file"
 cd "$checkout"
 compose=(docker compose -p "$id" --project-directory "$checkout" --env-file "$env_file")
 # fd 9 (the lock) is closed for compose: nothing it leaves running may hold the slot's lock.
-"${compose[@]}" up -d --build --remove-orphans >&2 9>&-
+# Build and start output goes to a 0600 log on the droplet; only its redacted tail is shown.
+deploy_log="$dir/last-deploy.log"
+: >"$deploy_log"
+chmod 600 "$deploy_log"
+if ! "${compose[@]}" up -d --build --remove-orphans >>"$deploy_log" 2>&1 9>&-; then
+  printf 'staging-deploy: last 50 lines of compose up for %s (all of it in %s):\n' "$id" "$deploy_log" >&2
+  tail -n 50 "$deploy_log" | redact >&2
+  die "docker compose up failed for $id; version.json left as it was"
+fi
 
 # The seed's verification endpoint must report the claimed commit before the slot counts as
 # deployed; until then version.json keeps describing the last deployment that passed.
 deadline=$((SECONDS + health_timeout))
-until curl -fsS --max-time 5 "http://127.0.0.1:$ui_port/api/version" 2>/dev/null | grep -qF "$commit"; do
+# The body is read whole: `curl | grep -q` under pipefail fails when grep stops reading early.
+reports_commit() {
+  local body
+  body=$(curl -fsS --max-time 5 "http://127.0.0.1:$ui_port/api/version" 2>/dev/null) && [[ $body == *"$commit"* ]]
+}
+until reports_commit; do
   if ((SECONDS >= deadline)); then
-    printf 'staging-deploy: last 50 lines of the compose logs of %s:\n' "$id" >&2
-    "${compose[@]}" logs --no-color --tail 50 >&2 9>&- || true
+    printf 'staging-deploy: last 50 lines of the compose logs of %s (also in %s):\n' "$id" "$deploy_log" >&2
+    "${compose[@]}" logs --no-color --tail 50 >>"$deploy_log" 2>&1 9>&- || true
+    tail -n 50 "$deploy_log" | redact >&2
     die "$id did not report commit $commit on http://127.0.0.1:$ui_port/api/version within ${health_timeout}s; version.json left as it was"
   fi
   sleep 1

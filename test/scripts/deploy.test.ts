@@ -160,7 +160,8 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         });
         expect(statSync(path.join(slotDir(droplet, A), "version.json")).mode & 0o777).to.equal(0o644);
         // No temporary file (env, version, fetch errors) is left beside the real ones.
-        expect(readdirSync(slotDir(droplet, A)).sort()).to.deep.equal([".deployment-id", `.env.staging-${A}`, ".lock", "job-search-project", "version.json"]);
+        expect(readdirSync(slotDir(droplet, A)).sort()).to.deep.equal([".deployment-id", `.env.staging-${A}`, ".lock", "job-search-project", "last-deploy.log", "version.json"]);
+        expect(statSync(path.join(slotDir(droplet, A), "last-deploy.log")).mode & 0o777).to.equal(0o600);
     });
 
     it("a new commit replaces the checkout with nothing left over from the old one", async function () {
@@ -293,6 +294,13 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         expect(Date.now() - started).to.be.within(9_000, 30_000);
         expect(r.stderr).to.contain(`staging-${A} did not report commit ${repo.broken} on http://127.0.0.1:${5000 + A}/api/version within 10s`);
         expect(r.stderr).to.contain(`campaign-ui exited with code 1: fixture app at ${repo.broken} is broken`);
+        // The app logged its connection string; the failure text (it reaches the `pulumi up`
+        // error) carries neither the URL nor the password, the droplet's 0600 log keeps both.
+        const password = /:([^:@/]+)@/.exec(stdinValue(broken.stdin, "DATABASE_URL"))?.[1] as string;
+        expect(password).to.have.length.above(8);
+        expect(r.stderr).to.contain("campaign-ui connecting to [secret]");
+        expect(r.stderr).to.not.contain(password);
+        expect(readFileSync(path.join(slotDir(droplet, A), "last-deploy.log"), "utf8")).to.contain(password);
         expect(parseDeployResult(r.stdout)).to.equal(undefined);
         expect(versionText(droplet, A)).to.equal(beforeA);
         expect(versionText(droplet, B)).to.equal(beforeB);
