@@ -25,6 +25,8 @@ export interface StagingHostArgs {
     readonly acmeEmail?: string;
     /** SSH connection of the deploy user; the host is filled in here. */
     readonly privateKey: pulumi.Input<string>;
+    /** SSH private key with read access to the app repository (the secret `repositoryKey`); optional. */
+    readonly repositoryKey?: pulumi.Input<string>;
     /** The droplet's SSH host key, verified when given. */
     readonly hostKey?: string;
 }
@@ -112,6 +114,22 @@ export class StagingHost extends pulumi.ComponentResource {
             })),
         );
 
+        // The droplet fetches the app over SSH with a key of its own, read-only on the repository.
+        // It arrives over SSH, not in user data: rotating it must not replace the droplet.
+        const repositoryKey = args.repositoryKey
+            ? new command.remote.Command(
+                  `${name}-repository-key`,
+                  {
+                      connection: this.connection,
+                      create: 'umask 077 && mkdir -p "$HOME/.ssh" && cat >"$HOME/.ssh/id_repository.tmp" && mv -f "$HOME/.ssh/id_repository.tmp" "$HOME/.ssh/id_repository"',
+                      delete: 'rm -f "$HOME/.ssh/id_repository"',
+                      stdin: pulumi.secret(args.repositoryKey),
+                      logging: command.types.enums.remote.Logging.None,
+                  },
+                  { parent: this, dependsOn: [assignment], additionalSecretOutputs: ["stdout", "stderr"] },
+              )
+            : undefined;
+
         this.ready = new command.remote.Command(
             `${name}-caddy`,
             {
@@ -121,7 +139,7 @@ export class StagingHost extends pulumi.ComponentResource {
                 create: `cloud-init status --wait >/dev/null 2>&1 || true; sudo -n ${CADDY_INSTALL_PATH}`,
                 stdin: renderCaddyfile({ slots: args.slots, ...(args.acmeEmail ? { acmeEmail: args.acmeEmail } : {}) }),
             },
-            { parent: this, dependsOn: [assignment] },
+            { parent: this, dependsOn: [assignment, ...(repositoryKey ? [repositoryKey] : [])] },
         );
 
         this.registerOutputs({ droplet: this.droplet, ipAddress: this.ipAddress, ready: this.ready });

@@ -44,6 +44,8 @@ export interface StackOutputs {
 /** Secrets the program needs, read with requireSecret/getSecret. */
 export interface StackSecrets {
     readonly deployPrivateKey: pulumi.Output<string>;
+    /** SSH key with read access to the app repository, installed for the deploy user; optional. */
+    readonly repositoryKey?: pulumi.Output<string>;
     readonly postgresPassword?: pulumi.Output<string>;
     /** The registry's connection string; only its presence matters here, the provider reads it itself. */
     readonly registryDatabaseUrl?: pulumi.Output<string>;
@@ -63,6 +65,7 @@ export function buildStack(settings: Settings, secrets: StackSecrets): StackOutp
         slots,
         ...(settings.acmeEmail ? { acmeEmail: settings.acmeEmail } : {}),
         privateKey: secrets.deployPrivateKey,
+        ...(secrets.repositoryKey ? { repositoryKey: secrets.repositoryKey } : {}),
         ...(settings.sshHostKey ? { hostKey: settings.sshHostKey } : {}),
     });
 
@@ -104,6 +107,7 @@ export function buildStack(settings: Settings, secrets: StackSecrets): StackOutp
             postgresProvider: db.provider,
             databaseHost: db.appHost,
             databasePort: db.port,
+            databaseSslmode: settings.postgres.mode === "existing" ? settings.postgres.sslmode : "require",
             connection: host.connection,
             repository: settings.repository,
             appEnv: settings.appEnv,
@@ -158,6 +162,7 @@ export function stagingSlots(opts: ProgramOptions = {}): StackOutputs {
     const config = new pulumi.Config();
     const secrets: StackSecrets = {
         deployPrivateKey: config.requireSecret("deployPrivateKey"),
+        ...(config.getSecret("repositoryKey") ? { repositoryKey: config.requireSecret("repositoryKey") } : {}),
         ...(settings.postgres.mode === "existing" ? { postgresPassword: config.requireSecret("postgresPassword") } : {}),
         ...(config.getSecret("registryDatabaseUrl") ? { registryDatabaseUrl: config.requireSecret("registryDatabaseUrl") } : {}),
     };

@@ -100,7 +100,7 @@ export interface Settings {
 }
 
 /** Secret keys: read with `requireSecret`/`getSecret`, never inside `claims`. */
-export const SECRET_KEYS = ["deployPrivateKey", "postgresPassword", "registryDatabaseUrl"] as const;
+export const SECRET_KEYS = ["deployPrivateKey", "postgresPassword", "registryDatabaseUrl", "repositoryKey"] as const;
 
 /** Defaults for the optional keys. */
 export const DEFAULTS = {

@@ -34,6 +34,8 @@ export interface StagingSlotArgs {
     /** Host and port the slot's app uses to reach PostgreSQL. */
     readonly databaseHost: pulumi.Input<string>;
     readonly databasePort: pulumi.Input<number>;
+    /** sslmode the app connects with: the stack's for an existing instance, `require` for a managed one. */
+    readonly databaseSslmode: string;
     /** SSH connection to the droplet as `deploy`; secret. */
     readonly connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
     /** Git URL the droplet fetches the app from. */
@@ -120,7 +122,7 @@ export class StagingSlot extends pulumi.ComponentResource {
             const databaseUrl = pulumi
                 .all([args.databaseHost, args.databasePort, password.result])
                 .apply(([host, port, pw]) =>
-                    `postgresql://${encodeURIComponent(layout.role)}:${encodeURIComponent(pw)}@${host}:${port}/${layout.database}?sslmode=require`);
+                    `postgresql://${encodeURIComponent(layout.role)}:${encodeURIComponent(pw)}@${host}:${port}/${layout.database}?sslmode=${args.databaseSslmode}`);
             const stdin = pulumi.secret(
                 databaseUrl.apply((url) =>
                     deployStdin({

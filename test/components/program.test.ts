@@ -205,6 +205,30 @@ describe("the Pulumi program under mocks", () => {
         expect(table.split("\n")[5]).to.equal(`| 4 | In Use | alice | feature/login | ${CLAIMED.commit} | - | QA for PR #123 |`);
     });
 
+    it("installs the repository read key over SSH, only when the secret is set, never in command text", async () => {
+        expect(index(claimed).has("command:remote:Command::staging-repository-key")).to.equal(false);
+        const withKey = await run({ ...baseValues(), claims: { "4": CLAIMED } }, { deployPrivateKey: SECRETS.deployPrivateKey, repositoryKey: SECRETS.repositoryKey });
+        const key = index(withKey).get("command:remote:Command::staging-repository-key") as RecordedResource;
+        expect(key.slot).to.equal(null);
+        expect(key.redacted.stdin).to.equal("[secret]");
+        expect(key.inputs.stdin).to.equal(SECRETS.repositoryKey);
+        expect(`${String(key.inputs.create)} ${String(key.inputs.delete)}`).to.not.include("TEST-ONLY");
+        expect(key.inputs.create).to.include("$HOME/.ssh/id_repository");
+        // The droplet itself does not change when the key is added: it is not in user data.
+        const droplet = (ev: Evaluation) => canonical(ofType(ev, "digitalocean:index/droplet:Droplet")[0].inputs);
+        expect(droplet(withKey)).to.equal(droplet(claimed));
+        expect(renderPlan(withKey, "staging")).to.not.include("TEST-ONLY-repository-key");
+    });
+
+    it("connects the app with the existing instance's sslmode", async () => {
+        const verify = await run(
+            { ...baseValues(), postgres: { mode: "existing", host: "db.example.com", user: "admin", sslmode: "verify-full" }, claims: { "4": CLAIMED } },
+            { deployPrivateKey: SECRETS.deployPrivateKey, postgresPassword: SECRETS.postgresPassword },
+        );
+        const stdin = index(verify).get("command:remote:Command::staging-4-deploy")?.inputs.stdin as string;
+        expect(stdin).to.match(/^DATABASE_URL=postgresql:\/\/job_search_staging_4:[^@]+@db\.example\.com:5432\/job_search_staging_4\?sslmode=verify-full$/m);
+    });
+
     it("never shows a secret value in outputs, redacted inputs or the plan", async () => {
         const existing = await run(
             { ...baseValues(), postgres: { mode: "existing", host: "db.example.com", user: "admin" }, claims: { "4": CLAIMED } },
@@ -216,6 +240,8 @@ describe("the Pulumi program under mocks", () => {
                 expect(printed, secret).to.not.include(secret);
             }
         }
+        const appUrl = /^DATABASE_URL=(.*)$/m.exec(index(existing).get("command:remote:Command::staging-4-deploy")?.inputs.stdin as string)?.[1];
+        expect(appUrl).to.match(/@db\.example\.com:5432\/job_search_staging_4\?sslmode=require$/);
         const provider = ofType(existing, "pulumi:providers:postgresql")[0];
         // Provider inputs travel to the engine as strings.
         expect(provider.inputs).to.deep.include({ host: "db.example.com", port: "5432", username: "admin", sslmode: "require", superuser: "false" });

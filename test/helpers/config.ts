@@ -36,6 +36,7 @@ export function baseValues(): Record<string, unknown> {
 export const SECRETS = {
     deployPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nTEST-ONLY-deploy-key-7f3a9c\n-----END OPENSSH PRIVATE KEY-----\n",
     postgresPassword: "TEST-ONLY-pg-password-5d2e1b",
+    repositoryKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nTEST-ONLY-repository-key-a41c07\n-----END OPENSSH PRIVATE KEY-----\n",
 } as const;
 
 /**
