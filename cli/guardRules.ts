@@ -93,6 +93,16 @@ export const PROTECTED_TYPES: Readonly<Record<string, string>> = {
     "postgresql:index/role:Role": "a slot database role",
 };
 
+/**
+ * Resources that may be replaced (a droplet rebuild re-points the reserved IP; a firewall may be
+ * recreated) but never deleted outright, even with --allow-shared: without them the droplet is
+ * open to the internet, or unreachable at the address DNS points at.
+ */
+export const NEVER_DELETED_TYPES: Readonly<Record<string, string>> = {
+    "digitalocean:index/firewall:Firewall": "the droplet's firewall",
+    "digitalocean:index/reservedIpAssignment:ReservedIpAssignment": "the reserved IP's assignment to the droplet",
+};
+
 // Steps that leave the resource as it is in the cloud.
 const NO_CHANGE = new Set(["same", "read", "refresh"]);
 // Steps that keep a resource in place. Anything else (delete, replace and its create/delete
@@ -152,6 +162,15 @@ export function judgePreview(steps: readonly PreviewStep[], policy: GuardPolicy)
                 ...base,
                 slot: Number.isNaN(slot) ? null : slot,
                 reason: `${destructive.join("+")} of ${what}, which is protected: a deployment must never replace or delete it (find the input that forces it in the preview's replaceReasons)`,
+            });
+            continue;
+        }
+        const mustStay = NEVER_DELETED_TYPES[parsed.type];
+        if (mustStay && changing.includes("delete")) {
+            violations.push({
+                ...base,
+                slot: null,
+                reason: `delete of ${mustStay}, which must never go away (not even with --allow-shared); a replace is fine, a delete is not`,
             });
             continue;
         }

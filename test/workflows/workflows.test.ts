@@ -21,6 +21,7 @@ interface Step {
 }
 interface Job {
     readonly if?: string;
+    readonly "runs-on"?: string;
     readonly needs?: string | string[];
     readonly permissions?: Record<string, string>;
     readonly steps: Step[];
@@ -178,6 +179,11 @@ describe("GitHub workflows", () => {
             expect((wf.on.push as { branches: string[] }).branches).to.deep.equal(["main"]);
             expect(wf.concurrency).to.deep.equal({ group: "deploy-staging", "cancel-in-progress": false });
             expect(Object.keys(wf.jobs)).to.deep.equal(["deploy"]);
+        });
+
+        it("deploys only main's code, on a runner the stack's adminCidrs can let in", () => {
+            expect(wf.jobs.deploy.if).to.equal("github.ref == 'refs/heads/main'");
+            expect(wf.jobs.deploy["runs-on"]).to.equal("${{ vars.STAGING_DEPLOY_RUNNER || 'ubuntu-latest' }}");
         });
 
         it("previews to JSON, guards it against the last deployed commit, then runs up", () => {
