@@ -102,6 +102,17 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
                     clusterUrn: `do:dbaas:${name}-id`,
                 },
             };
+        case "command:remote:Command": {
+            // A deployment answers as the deploy script does, so the program's path from the
+            // result line to deployedAt and the registry row runs offline too.
+            // Secret inputs reach mocks still wrapped.
+            const raw = unwrap(inputs.stdin);
+            const stdin = typeof raw === "string" ? raw : "";
+            const slot = /^SLOT=(\d+)$/m.exec(stdin)?.[1];
+            const commit = /^COMMIT=([0-9a-f]{40})$/m.exec(stdin)?.[1];
+            const stdout = slot && commit ? `STAGING_DEPLOY_RESULT {"slot":${slot},"commit":"${commit}","deployedAt":"${MOCK_DEPLOYED_AT}"}\n` : "";
+            return { id: `${name}-id`, state: { ...inputs, stdout, stderr: "" } };
+        }
         case "random:index/randomPassword:RandomPassword":
             return { id: `${name}-id`, state: { ...inputs, result: `mock-password-for-${name}` } };
         default:
@@ -110,6 +121,9 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
 }
 
 const SLOT_COMPONENT = "jobsearch:staging:StagingSlot";
+
+/** The deployed time every mocked deployment reports: fixed, so evaluations stay identical. */
+export const MOCK_DEPLOYED_AT = "2000-01-01T00:00:00Z";
 
 /**
  * Runs the program once under mocks with the given engine config and records what it registers.

@@ -2,7 +2,7 @@ import { expect } from "chai";
 
 import { ConfigError, formatProblem } from "../../components/validation";
 import { renderPlan } from "../../offline/planText";
-import { Evaluation, RecordedResource, evaluate } from "../../offline/recorder";
+import { Evaluation, MOCK_DEPLOYED_AT, RecordedResource, evaluate } from "../../offline/recorder";
 import { NOW, SECRETS, baseValues, claim, engineConfig } from "../helpers/config";
 
 const CLAIMED = claim();
@@ -198,11 +198,11 @@ describe("the Pulumi program under mocks", () => {
         expect(slots[3]).to.deep.equal({
             slot: 4, identifier: "staging-4", url: "https://staging-4.justapply.net", campaignUiPort: 5004, airflowPort: 8084,
             database: "job_search_staging_4", status: "In Use", owner: "alice", task: "JOB-123", branch: "feature/login",
-            commit: CLAIMED.commit, deployedAt: null,
+            commit: CLAIMED.commit, deployedAt: MOCK_DEPLOYED_AT,
         });
-        expect(slots[4].status).to.equal("Available");
+        expect(slots[4]).to.include({ status: "Available", deployedAt: null });
         const table = claimed.outputs?.registryTable as string;
-        expect(table.split("\n")[5]).to.equal(`| 4 | In Use | alice | feature/login | ${CLAIMED.commit} | - | QA for PR #123 |`);
+        expect(table.split("\n")[5]).to.equal(`| 4 | In Use | alice | feature/login | ${CLAIMED.commit} | ${MOCK_DEPLOYED_AT} | QA for PR #123 |`);
     });
 
     it("installs the repository read key over SSH, only when the secret is set, never in command text", async () => {

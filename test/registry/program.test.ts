@@ -10,7 +10,7 @@ import { Client } from "pg";
 
 import { stagingSlots } from "../../components/program";
 import { PROVIDER_VERSION, REGISTRY_URL_ENV, RowState, SlotRegistryProvider } from "../../components/registry/provider";
-import { Evaluation, RecordedResource, evaluate } from "../../offline/recorder";
+import { Evaluation, MOCK_DEPLOYED_AT, RecordedResource, evaluate } from "../../offline/recorder";
 import { NOW, SECRETS, baseValues, claim, engineConfig } from "../helpers/config";
 import { usePostgres } from "../helpers/postgres";
 
@@ -68,8 +68,8 @@ describe("registry rows in the program", function () {
             purpose: "QA for PR #123",
             longRunning: null,
             claimedAt: "2026-11-23T10:30:00Z",
-            // The mock deployment prints no result line, so no deployed time is known.
-            deployedAt: null,
+            // The deployed time comes from the deployment's result line, never from a clock here.
+            deployedAt: MOCK_DEPLOYED_AT,
         });
         const { __provider: _p, ...free } = rowOf(ev, 7);
         expect(free).to.include({ slot: 7, status: "Available", owner: null, task: null, branch: null, commit: null, deployedAt: null, claimedAt: null });
