@@ -1,6 +1,7 @@
 import { expect } from "chai";
 
 import { ConfigError, formatProblem } from "../../components/validation";
+import { canonicalJson as canonical } from "../../offline/planDiff";
 import { renderPlan } from "../../offline/planText";
 import { Evaluation, MOCK_DEPLOYED_AT, RecordedResource, evaluate } from "../../offline/recorder";
 import { NOW, SECRETS, baseValues, claim, engineConfig } from "../helpers/config";
@@ -16,14 +17,6 @@ function run(values: Record<string, unknown>, secrets?: Parameters<typeof engine
 
 function key(r: RecordedResource): string {
     return `${r.type}::${r.name}`;
-}
-
-/** Canonical JSON: object keys sorted, so equal inputs compare equal whatever their order. */
-function canonical(v: unknown): string {
-    return JSON.stringify(v, (_k, x: unknown) =>
-        x && typeof x === "object" && !Array.isArray(x)
-            ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
-            : x);
 }
 
 function index(ev: Evaluation): Map<string, RecordedResource> {
