@@ -22,6 +22,8 @@ export interface Claim {
     readonly pool: string;
     /** Why the claim may stay past 24 hours; absent for short claims. */
     readonly longRunning?: string;
+    /** ISO 8601 UTC time the claim ends (`YYYY-MM-DDTHH:MM:SSZ`): quiet until then, stale after. */
+    readonly expiresAt?: string;
     /** Bumped to redeploy the same commit; default 0. */
     readonly redeploy: number;
 }

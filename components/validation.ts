@@ -60,6 +60,7 @@ export const CLAIM_FIELDS = [
     "claimedAt",
     "pool",
     "longRunning",
+    "expiresAt",
     "redeploy",
 ] as const;
 const REQUIRED_CLAIM_FIELDS = ["owner", "task", "branch", "commit", "claimedAt"] as const;
@@ -156,6 +157,26 @@ export function parseTimestamp(text: string): Date | undefined {
     const d = new Date(text);
     if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 19) + "Z" !== text) return undefined;
     return d;
+}
+
+/**
+ * Whether a claim should be let go: `expired` past its expiresAt, `stale` past 24 hours with
+ * neither a longRunning note nor an end, `open-ended` with a note and no end, else `quiet`. The
+ * one reading of a claim's age, shared by the validator's warnings and `slots list`.
+ */
+export function staleness(claim: { readonly claimedAt: string; readonly longRunning?: string; readonly expiresAt?: string }, now: Date): "quiet" | "open-ended" | "stale" | "expired" {
+    if (claim.expiresAt !== undefined) {
+        const end = parseTimestamp(claim.expiresAt);
+        return end !== undefined && now.getTime() > end.getTime() ? "expired" : "quiet";
+    }
+    if (claim.longRunning) return "open-ended";
+    const at = parseTimestamp(claim.claimedAt);
+    return at !== undefined && now.getTime() - at.getTime() > DEFAULTS.staleAfterHours * 3600_000 ? "stale" : "quiet";
+}
+
+/** The form two task names are compared in: `JOB-123` and `job-123` are the same task. */
+export function taskKey(task: string): string {
+    return task.trim().toLowerCase();
 }
 
 /** Whether a string is an IPv4 or IPv6 CIDR block. */
@@ -373,6 +394,17 @@ function validateClaim(
         }
     }
 
+    let expiresAt: string | undefined;
+    if (raw.expiresAt !== undefined && raw.expiresAt !== null) {
+        if (typeof raw.expiresAt !== "string" || !parseTimestamp(raw.expiresAt)) {
+            c.error(`${base}.expiresAt`, `expiresAt ${describe(raw.expiresAt)} is not a UTC time like "2026-12-01T00:00:00Z"; quote it and use that form (slots extend ${slot} --until 2026-12-01 writes it)`, slot);
+        } else if (claimedAt !== undefined && raw.expiresAt <= claimedAt) {
+            c.error(`${base}.expiresAt`, `expiresAt ${raw.expiresAt} is not after claimedAt ${claimedAt}; set a later end (slots extend ${slot} --until DATE)`, slot);
+        } else {
+            expiresAt = raw.expiresAt;
+        }
+    }
+
     let redeploy = 0;
     if (raw.redeploy !== undefined && raw.redeploy !== null) {
         if (typeof raw.redeploy !== "number" || !Number.isInteger(raw.redeploy) || raw.redeploy < 0) {
@@ -383,7 +415,14 @@ function validateClaim(
     }
 
     if (c.errors.length !== before || !owner || !task || !branch || !commit || !claimedAt) return undefined;
-    if (!longRunning && now.getTime() - (parseTimestamp(claimedAt) as Date).getTime() > DEFAULTS.staleAfterHours * 3600_000) {
+    const stale = staleness({ claimedAt, ...(longRunning ? { longRunning } : {}), ...(expiresAt ? { expiresAt } : {}) }, now);
+    if (stale === "expired") {
+        c.warn(
+            `${base}.expiresAt`,
+            `claimed by ${owner} for ${task}, expired at ${expiresAt}; release it (slots release ${slot}) or extend it (slots extend ${slot} --until DATE)`,
+            slot,
+        );
+    } else if (stale === "stale") {
         c.warn(
             `${base}.longRunning`,
             `claimed by ${owner} for ${task} at ${claimedAt}, over ${DEFAULTS.staleAfterHours} hours ago, with no longRunning note; release it (slots release ${slot}) or add one (slots extend ${slot} --long-running "why")`,
@@ -399,6 +438,7 @@ function validateClaim(
         claimedAt,
         pool,
         ...(longRunning ? { longRunning } : {}),
+        ...(expiresAt ? { expiresAt } : {}),
         redeploy,
     };
 }
@@ -492,9 +532,17 @@ export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Da
             const claim = validateClaim(c, slot, value, pools, now);
             if (claim) claims.set(slot, claim);
         }
-        const byTask = new Map<string, number[]>();
-        for (const [slot, claim] of claims) byTask.set(claim.task, [...(byTask.get(claim.task) ?? []), slot]);
-        for (const [task, slots] of byTask) {
+        // Judged on the task as written, so a claim with other problems still counts: every rule
+        // runs on every run, and fixing one error never reveals another.
+        const byTask = new Map<string, { task: string; slots: number[] }>();
+        for (const [key, value] of Object.entries(raw.claims)) {
+            const slot = Number(key);
+            if (!/^[1-9]\d*$/.test(key) || slot > slotCount || !isPlainObject(value)) continue;
+            if (typeof value.task !== "string" || value.task.trim() === "") continue;
+            const k = taskKey(value.task);
+            byTask.set(k, { task: byTask.get(k)?.task ?? value.task, slots: [...(byTask.get(k)?.slots ?? []), slot] });
+        }
+        for (const { task, slots } of byTask.values()) {
             if (slots.length > 1) {
                 const sorted = [...slots].sort((a, b) => a - b);
                 for (const slot of sorted) {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as fc from "fast-check";
 
-import { Problem, branchProblem, formatProblem, isCidr, validateSettings } from "../../components/validation";
+import { Problem, branchProblem, formatProblem, isCidr, staleness, validateSettings } from "../../components/validation";
 import { NOW, baseValues, claim } from "../helpers/config";
 
 // Plain values as the validator receives them; the secret key is present as the engine gives it.
@@ -102,6 +102,48 @@ describe("config validation", () => {
         const errors = errorsOf(raw).filter((e) => e.field.endsWith(".task"));
         expect(errors.map((e) => e.slot)).to.deep.equal([2, 5]);
         expect(formatProblem(errors[0])).to.equal("staging-2 task: task JOB-123 also holds staging-5; one slot per task: release the others");
+    });
+
+    it("refuses one task in two slots even when one of the claims has other problems, in any case", () => {
+        const raw = values({ claims: { "2": claim({ commit: "abc" }), "5": claim({ task: "job-123", owner: "bob" }) } });
+        expect(errorsOf(raw).map(formatProblem)).to.deep.equal([
+            'staging-2 commit: commit "abc" is not a full 40-character lowercase hex SHA; use the full SHA (git rev-parse <branch>)',
+            "staging-2 task: task JOB-123 also holds staging-5; one slot per task: release the others",
+            "staging-5 task: task JOB-123 also holds staging-2; one slot per task: release the others",
+        ]);
+    });
+
+    it("ends a claim at its expiresAt: quiet until then, a warning after; a note without an end is open-ended", () => {
+        const until = c4({ claimedAt: "2026-11-20T11:00:00Z", expiresAt: "2026-11-24T00:00:00Z" });
+        const quiet = validateSettings(until, NOW);
+        expect(quiet.errors).to.deep.equal([]);
+        expect(quiet.warnings).to.deep.equal([]);
+        expect(quiet.settings?.claims.get(4)?.expiresAt).to.equal("2026-11-24T00:00:00Z");
+        const after = validateSettings(until, new Date("2026-11-24T00:00:01Z"));
+        expect(after.warnings.map(formatProblem)).to.deep.equal([
+            "staging-4 expiresAt: claimed by alice for JOB-123, expired at 2026-11-24T00:00:00Z; release it (slots release 4) or extend it (slots extend 4 --until DATE)",
+        ]);
+        const noted = { claimedAt: "2026-11-20T11:00:00Z", longRunning: "soak" };
+        const table: [Parameters<typeof staleness>[0], string][] = [
+            [{ claimedAt: "2026-11-23T11:00:00Z" }, "quiet"],
+            [{ claimedAt: "2026-11-22T11:00:00Z" }, "stale"],
+            [noted, "open-ended"],
+            [{ ...noted, expiresAt: "2026-11-23T12:00:00Z" }, "quiet"],
+            [{ ...noted, expiresAt: "2026-11-23T11:59:59Z" }, "expired"],
+            [{ claimedAt: "2026-11-20T11:00:00Z", expiresAt: "2026-12-01T00:00:00Z" }, "quiet"],
+        ];
+        for (const [c, want] of table) expect(staleness(c, NOW), JSON.stringify(c)).to.equal(want);
+    });
+
+    it("refuses an expiresAt that is not a UTC time after the claim", () => {
+        const cases: [unknown, RegExp][] = [
+            ["2026-12-01", /staging-4 expiresAt: expiresAt "2026-12-01" is not a UTC time like "2026-12-01T00:00:00Z"; .*slots extend 4 --until 2026-12-01/],
+            [20261201, /staging-4 expiresAt: expiresAt number 20261201 is not a UTC time/],
+            ["2026-11-23T10:30:00Z", /staging-4 expiresAt: expiresAt 2026-11-23T10:30:00Z is not after claimedAt 2026-11-23T10:30:00Z/],
+        ];
+        for (const [expiresAt, says] of cases) {
+            expect(errorsOf(c4({ expiresAt })).map(formatProblem).join("\n")).to.match(says);
+        }
     });
 
     it("reports every problem at once", () => {
