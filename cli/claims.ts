@@ -2,14 +2,20 @@
 // refuses what the slot rules forbid with a sentence naming who and what is in the way, and leaves
 // the field-level rules to the program's validator, which judges the whole edited file.
 
+import { writeFileSync } from "node:fs";
+
 import { slotLayout } from "../components/catalogue";
 import { Claim, DEFAULTS, Settings } from "../components/settings";
-import { branchProblem } from "../components/validation";
-import { parseCommand, slotArgument } from "./args";
-import { claimsOf, diffClaims } from "./diff";
+import { branchProblem, parseTimestamp, taskKey } from "../components/validation";
+import { stackFilePath } from "../offline/stackFile";
+import { Args, parseCommand, slotArgument } from "./args";
+import { BaseClaims, claimsAt } from "./base";
+import { verifyCommit } from "./commits";
+import { RawClaim, claimsOf, diffClaims } from "./diff";
 import { branchHead } from "./git";
-import { CLAIM_HELP, EXTEND_HELP, REDEPLOY_HELP, RELEASE_HELP } from "./help";
+import { CLAIM_HELP, EXTEND_HELP, REDEPLOY_HELP, RELEASE_HELP, REPOINT_HELP } from "./help";
 import { Io, UsageError, UserError } from "./io";
+import { checkPullRequest, editBranch, openPullRequest } from "./pullRequest";
 import { Edited, Stack, editStack, readStack, requireSettings } from "./stack";
 import { FieldValue, insertClaim, quoteCommit, removeClaim, setClaimField } from "./yamlEdit";
 
@@ -26,15 +32,33 @@ export function timestamp(d: Date): string {
     return `${d.toISOString().slice(0, 19)}Z`;
 }
 
-/** Chooses the slot for a new claim, or throws a UserError saying what is in the way. */
-export function chooseSlot(settings: Settings, request: { task: string; pool: string; slot?: number }): number {
+function heldAtBase(base: BaseClaims | undefined, slot: number): string | undefined {
+    const c = base?.claims.get(slot);
+    return c && base ? `${id(slot)} is held on ${base.rev} by ${String(c.owner)} for ${String(c.task)} (${String(c.branch)}, since ${String(c.claimedAt)})` : undefined;
+}
+
+/** The slot whose claim is for `task` (in any case), or undefined. */
+export function slotOfTask(claims: ReadonlyMap<number, RawClaim>, task: string): number | undefined {
+    return [...claims].find(([, c]) => typeof c.task === "string" && taskKey(c.task) === taskKey(task))?.[0];
+}
+
+/**
+ * Chooses the slot for a new claim, or throws a UserError saying what is in the way. A slot held
+ * at `base` (the base branch's stack file) counts as held too, so claims made in two pull
+ * requests do not both take the same slot.
+ */
+export function chooseSlot(settings: Settings, request: { task: string; pool: string; slot?: number }, base?: BaseClaims): number {
     const { claims, pools, slotCount } = settings;
     for (const [slot, c] of claims) {
-        if (c.task === request.task) {
+        if (taskKey(c.task) === taskKey(request.task)) {
             throw new UserError([
-                `task ${request.task} already holds ${holding(slot, c)}; one slot per task: redeploy it (slots redeploy ${slot}) or release it first (slots release ${slot})`,
+                `task ${request.task} already holds ${holding(slot, c)}; one slot per task: re-point it (slots repoint ${slot} --branch B), redeploy it (slots redeploy ${slot}) or release it first (slots release ${slot})`,
             ]);
         }
+    }
+    const atBase = base ? slotOfTask(base.claims, request.task) : undefined;
+    if (base && atBase !== undefined && !claims.has(atBase)) {
+        throw new UserError([`task ${request.task} already holds ${id(atBase)} on ${base.rev}; one slot per task: update your branch (git pull) and re-point it (slots repoint ${atBase})`]);
     }
     if (!Object.hasOwn(pools, request.pool)) {
         throw new UserError([`pool "${request.pool}" is not defined; the pools are ${Object.keys(pools).join(", ")}`]);
@@ -47,6 +71,8 @@ export function chooseSlot(settings: Settings, request: { task: string; pool: st
         if (held) {
             throw new UserError([`${id(slot)} is held by ${held.owner} for ${held.task} (${held.branch}, since ${held.claimedAt}); pick another slot, or leave --slot out to take the lowest free one`]);
         }
+        const elsewhere = heldAtBase(base, slot);
+        if (elsewhere) throw new UserError([`${elsewhere}; pick another slot, or leave --slot out to take the lowest free one`]);
         if (!members.includes(slot)) {
             const owners = Object.entries(pools).filter(([, s]) => s.includes(slot)).map(([p]) => p);
             const reservedFor = owners.length > 0 ? `it is reserved for pool ${owners.join(", ")} (claim it with --pool ${owners[0]})` : "it is in no pool, so nobody can claim it";
@@ -54,12 +80,13 @@ export function chooseSlot(settings: Settings, request: { task: string; pool: st
         }
         return slot;
     }
-    const free = members.find((s) => !claims.has(s));
+    const free = members.find((s) => !claims.has(s) && !base?.claims.has(s));
     if (free === undefined) {
         throw new UserError([
             `pool ${request.pool} has no free slot; ask a holder whether they are done (slots release N frees one):`,
             ...members.map((s) => {
-                const c = claims.get(s) as Claim;
+                const c = claims.get(s);
+                if (!c) return `  ${heldAtBase(base, s) ?? id(s)}`;
                 return `  ${id(s)}: ${c.owner} for ${c.task}, ${c.branch}, since ${c.claimedAt}${c.longRunning ? ` (long-running: ${c.longRunning})` : ""}`;
             }),
         ]);
@@ -71,9 +98,69 @@ function nextStep(name: string): string {
     return `Next: commit ${name} and open a pull request; the preview shows the change, and pulumi up after the merge makes it real.`;
 }
 
-function report(io: Io, edited: Edited<unknown>, lead: string): void {
+function report(io: Io, edited: Edited<unknown>, lead: string, pr = false): void {
     const changes = diffClaims(edited.before.raw, edited.after.raw);
-    io.stdout(`${[lead, ...changes.map((c) => `  ${c.summary}`), nextStep(edited.before.name)].join("\n")}\n`);
+    io.stdout(`${[lead, ...changes.map((c) => `  ${c.summary}`), ...(pr ? [] : [nextStep(edited.before.name)])].join("\n")}\n`);
+}
+
+/** The --pr option every editing command takes. */
+const PR_OPTION = { pr: { type: "boolean" } } as const;
+
+/** Before the edit: with --pr, refuses what would make the pull request wrong; returns its branch. */
+async function prepareEdit(io: Io, args: Args, action: string, subject: string): Promise<string | undefined> {
+    if (!args.flag("pr")) return undefined;
+    const branch = editBranch(action, subject);
+    await checkPullRequest(io, { repoDir: io.cwd, file: stackFile(io, args), branch });
+    return branch;
+}
+
+function stackFile(io: Io, args: Args): string {
+    try {
+        return stackFilePath(io.cwd, args.stack);
+    } catch (e) {
+        throw new UserError([(e as Error).message]);
+    }
+}
+
+/**
+ * After the edit: reports it, and with --pr commits it on its own branch, pushes it, opens the
+ * pull request (or prints the commands that do) and puts the working tree's stack file back as
+ * committed, since the edit now lives on that branch.
+ */
+async function finishEdit(io: Io, edited: Edited<unknown>, lead: string, pr: string | undefined, message: string): Promise<void> {
+    report(io, edited, lead, pr !== undefined);
+    if (pr === undefined) return;
+    const changes = diffClaims(edited.before.raw, edited.after.raw);
+    const description = [...changes.map((c) => `- ${c.summary}`), "", `Opened with \`slots\`. After the merge, \`pulumi up\` makes it real; the review reads the preview.`].join("\n");
+    const result = await openPullRequest(io, { repoDir: io.cwd, file: edited.before.file, branch: pr, message, description });
+    writeFileSync(edited.before.file, edited.before.text);
+    const lines = [`Committed on branch ${result.branch} (${result.commit.slice(0, 7)}): ${message}`];
+    if (result.url) lines.push(`Pull request: ${result.url}`);
+    if (result.note) lines.push(`${result.pushed ? `Pushed ${result.branch}, but ` : ""}${result.note}; run:`, ...result.commands.map((c) => `  ${c}`));
+    lines.push(`${edited.before.name} in this checkout is back as committed; the edit lives on ${result.branch} until the pull request merges.`);
+    io.stdout(`${lines.join("\n")}\n`);
+}
+
+/** The claim's slot for `slot` or `--task` (in any case); a UserError when the task holds none. */
+function targetSlot(stack: Stack, slot: number | undefined, task: string | undefined): number {
+    if (task === undefined) return slot as number;
+    const found = slotOfTask(claimsOf(stack.raw), task);
+    if (found === undefined) throw new UserError([`no slot is held for task ${task}; slots list shows who holds what`]);
+    return found;
+}
+
+/** A slot number or --task, not both, not neither. */
+function slotOrTask(args: Args, usage: string): { slot?: number; task?: string } {
+    const task = args.string("task");
+    if (task !== undefined && args.positionals.length > 0) throw new UsageError("give a slot number or --task, not both", usage);
+    return task === undefined ? { slot: slotArgument(args.positionals[0], usage) } : { task };
+}
+
+/** A commit given on the command line, checked against the repository; warns when it cannot ask. */
+async function givenCommit(io: Io, settings: Settings, commit: string): Promise<string> {
+    const checked = await verifyCommit(io, settings.repository, commit, "--commit");
+    if (checked.warning) io.stderr(`${checked.warning}\n`);
+    return checked.commit;
 }
 
 /** `slots claim`. */
@@ -87,6 +174,8 @@ export async function claimCommand(argv: readonly string[], io: Io): Promise<num
         pool: { type: "string" },
         purpose: { type: "string" },
         "long-running": { type: "string" },
+        base: { type: "string" },
+        ...PR_OPTION,
     } as const;
     const args = parseCommand(argv, options, CLAIM_HELP, 0);
     if (args.help) {
@@ -102,55 +191,93 @@ export async function claimCommand(argv: readonly string[], io: Io): Promise<num
     const requested = args.string("slot");
     const slot = requested === undefined ? undefined : slotArgument(requested, CLAIM_HELP);
 
-    let commit = args.string("commit");
-    if (commit === undefined) {
-        // Ask the repository before taking the lock: the network may be slow, the edit is not.
-        const why = branchProblem(branch);
-        if (why) throw new UserError([`branch "${branch}" ${why}`]);
-        const settings = requireSettings(readStack(io, args.stack), "claim a slot");
-        commit = await branchHead(io, settings.repository, branch);
-    }
+    // Ask the repository and the base branch before taking the lock: the network may be slow, the
+    // edit is not.
+    const why = branchProblem(branch);
+    if (why) throw new UserError([`branch "${branch}" ${why}`]);
+    const current = readStack(io, args.stack);
+    const settings = requireSettings(current, "claim a slot");
+    const given = args.string("commit");
+    const commit = given === undefined ? await branchHead(io, settings.repository, branch) : await givenCommit(io, settings, given);
+    const base = claimsAt(current, io.cwd, args.string("base"), io.now());
     const values: Record<string, FieldValue> = { owner, task, branch, commit, claimedAt: timestamp(io.now()) };
     const purpose = args.string("purpose");
     const longRunning = args.string("long-running");
     if (purpose !== undefined) values.purpose = purpose;
     if (pool !== DEFAULTS.pool) values.pool = pool;
     if (longRunning !== undefined) values.longRunning = longRunning;
+    // Refuse what is in the way before --pr looks at git, so the plain refusal comes first.
+    chooseSlot(settings, { task, pool, ...(slot === undefined ? {} : { slot }) }, base);
+    const pr = await prepareEdit(io, args, "claim", task);
 
-    const edited = await editStack(io, args.stack, (current: Stack) => {
-        const settings = requireSettings(current, "claim a slot");
-        const chosen = chooseSlot(settings, { task, pool, ...(slot === undefined ? {} : { slot }) });
-        insertClaim(current.doc, chosen, values);
+    const edited = await editStack(io, args.stack, (fresh: Stack) => {
+        const chosen = chooseSlot(requireSettings(fresh, "claim a slot"), { task, pool, ...(slot === undefined ? {} : { slot }) }, base);
+        insertClaim(fresh.doc, chosen, values);
         return { slot: chosen, outcome: chosen };
     });
     const url = edited.after.result.settings ? slotLayout(edited.outcome, edited.after.result.settings.domain).url : "";
-    report(io, edited, `Claimed ${id(edited.outcome)} for ${task}${url ? `: ${url}` : ""}`);
+    await finishEdit(io, edited, `Claimed ${id(edited.outcome)} for ${task}${url ? `: ${url}` : ""}`, pr, `Claim ${id(edited.outcome)} for ${task}`);
+    return 0;
+}
+
+/** `slots repoint N [--branch B] [--commit SHA]`: same slot, same URL and database, new commit. */
+export async function repointCommand(argv: readonly string[], io: Io): Promise<number> {
+    const args = parseCommand(argv, { task: { type: "string" }, branch: { type: "string" }, commit: { type: "string" }, ...PR_OPTION }, REPOINT_HELP, 1);
+    if (args.help) {
+        io.stdout(REPOINT_HELP);
+        return 0;
+    }
+    const which = slotOrTask(args, REPOINT_HELP);
+    const current = readStack(io, args.stack);
+    const settings = requireSettings(current, "re-point a slot");
+    const slot = targetSlot(current, which.slot, which.task);
+    const claim = settings.claims.get(slot);
+    if (!claim) throw new UserError([`${id(slot)} is not claimed; claim it instead (slots claim --slot ${slot} --task T --owner O --branch B)`]);
+    const branch = args.string("branch") ?? claim.branch;
+    const why = branchProblem(branch);
+    if (why) throw new UserError([`branch "${branch}" ${why}`]);
+    const given = args.string("commit");
+    const commit = given === undefined ? await branchHead(io, settings.repository, branch) : await givenCommit(io, settings, given);
+    if (branch === claim.branch && commit === claim.commit) {
+        io.stdout(`${id(slot)} already runs ${branch} @ ${commit.slice(0, 7)}; nothing to change (slots redeploy ${slot} deploys it again).\n`);
+        return 0;
+    }
+    const pr = await prepareEdit(io, args, "repoint", claim.task);
+    const edited = await editStack(io, args.stack, (fresh: Stack) => {
+        const now = claimsOf(fresh.raw).get(slot);
+        if (!now || now.task !== claim.task) throw new UserError([`${id(slot)} changed while the command ran; nothing was written. Run it again`]);
+        setClaimField(fresh.doc, slot, "branch", branch);
+        setClaimField(fresh.doc, slot, "commit", commit);
+        quoteCommit(fresh.doc, slot);
+        return { slot, outcome: slot };
+    });
+    const url = slotLayout(slot, settings.domain).url;
+    await finishEdit(io, edited, `Re-pointed ${id(slot)} for ${claim.task} to ${branch} @ ${commit.slice(0, 7)}: same URL (${url}), same database.`, pr, `Re-point ${id(slot)} for ${claim.task} to ${branch} @ ${commit.slice(0, 7)}`);
     return 0;
 }
 
 /** `slots release`. */
 export async function releaseCommand(argv: readonly string[], io: Io): Promise<number> {
-    const args = parseCommand(argv, { task: { type: "string" } }, RELEASE_HELP, 1);
+    const args = parseCommand(argv, { task: { type: "string" }, ...PR_OPTION }, RELEASE_HELP, 1);
     if (args.help) {
         io.stdout(RELEASE_HELP);
         return 0;
     }
-    const task = args.string("task");
-    if (task !== undefined && args.positionals.length > 0) throw new UsageError("give a slot number or --task, not both", RELEASE_HELP);
-    const slot = task === undefined ? slotArgument(args.positionals[0], RELEASE_HELP) : undefined;
-    const edited = await editStack(io, args.stack, (current: Stack) => {
-        const claims = claimsOf(current.raw);
-        let target = slot;
-        if (task !== undefined) {
-            target = [...claims].find(([, c]) => c.task === task)?.[0];
-            if (target === undefined) throw new UserError([`no slot is held for task ${task}; slots list shows who holds what`]);
-        }
-        const chosen = target as number;
-        if (!claims.has(chosen)) throw new UserError([`${id(chosen)} is not claimed; nothing to release`]);
-        removeClaim(current.doc, chosen);
-        return { slot: chosen, outcome: chosen };
+    const which = slotOrTask(args, RELEASE_HELP);
+    const current = readStack(io, args.stack);
+    const slot = targetSlot(current, which.slot, which.task);
+    const held = claimsOf(current.raw).get(slot);
+    if (!held) {
+        // Releasing twice is fine, as it is for the release script on the droplet.
+        io.stdout(`${id(slot)} is not claimed; nothing to release.\n`);
+        return 0;
+    }
+    const pr = await prepareEdit(io, args, "release", typeof held.task === "string" ? held.task : id(slot));
+    const edited = await editStack(io, args.stack, (fresh: Stack) => {
+        removeClaim(fresh.doc, slot);
+        return { slot, outcome: slot };
     });
-    report(io, edited, `Released ${id(edited.outcome)}; its database is kept.`);
+    await finishEdit(io, edited, `Released ${id(slot)}; its database is kept.`, pr, `Release ${id(slot)}${typeof held.task === "string" ? ` (${held.task})` : ""}`);
     return 0;
 }
 
@@ -177,22 +304,47 @@ export async function redeployCommand(argv: readonly string[], io: Io): Promise<
     return 0;
 }
 
-/** `slots extend N --long-running NOTE`. */
+/**
+ * The end of a claim from `--until`: a date (`2026-12-01`, midnight UTC at its start) or a UTC
+ * date-time (`2026-12-01T18:00Z`, `2026-12-01T18:00:00Z`), as the `YYYY-MM-DDTHH:MM:SSZ` the
+ * stack file holds; a UserError naming the option otherwise.
+ */
+export function untilTimestamp(text: string, now: Date): string {
+    const m = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2})(:\d{2})?Z)?$/.exec(text.trim());
+    const value = m ? `${m[1]}T${m[2] ?? "00:00"}${m[3] ?? ":00"}Z` : "";
+    const at = parseTimestamp(value);
+    if (!at) throw new UserError([`--until "${text}" is not a UTC date or time; write it like 2026-12-01 or 2026-12-01T18:00Z`]);
+    if (at.getTime() <= now.getTime()) throw new UserError([`--until ${value} is not in the future; give a later date (it is now ${timestamp(now)})`]);
+    return value;
+}
+
+/** `slots extend N --long-running NOTE [--until DATE]`. */
 export async function extendCommand(argv: readonly string[], io: Io): Promise<number> {
-    const args = parseCommand(argv, { "long-running": { type: "string" } }, EXTEND_HELP, 1);
+    const args = parseCommand(argv, { "long-running": { type: "string" }, until: { type: "string" }, ...PR_OPTION }, EXTEND_HELP, 1);
     if (args.help) {
         io.stdout(EXTEND_HELP);
         return 0;
     }
     const slot = slotArgument(args.positionals[0], EXTEND_HELP);
     const note = args.string("long-running");
-    if (note === undefined) throw new UsageError("missing --long-running NOTE: say why the claim stays", EXTEND_HELP);
-    const edited = await editStack(io, args.stack, (current: Stack) => {
-        if (!claimsOf(current.raw).has(slot)) throw new UserError([`${id(slot)} is not claimed; nothing to extend`]);
-        setClaimField(current.doc, slot, "longRunning", note);
-        quoteCommit(current.doc, slot);
+    const untilText = args.string("until");
+    if (note === undefined && untilText === undefined) throw new UsageError("missing --long-running NOTE: say why the claim stays (and --until DATE when it ends)", EXTEND_HELP);
+    const until = untilText === undefined ? undefined : untilTimestamp(untilText, io.now());
+    const current = readStack(io, args.stack);
+    const held = claimsOf(current.raw).get(slot);
+    if (!held) throw new UserError([`${id(slot)} is not claimed; nothing to extend`]);
+    if (note === undefined && typeof held.longRunning !== "string") {
+        throw new UserError([`${id(slot)} has no long-running note; say why it stays: slots extend ${slot} --until ${untilText} --long-running "why"`]);
+    }
+    const pr = await prepareEdit(io, args, "extend", typeof held.task === "string" ? held.task : id(slot));
+    const edited = await editStack(io, args.stack, (fresh: Stack) => {
+        if (!claimsOf(fresh.raw).has(slot)) throw new UserError([`${id(slot)} is not claimed; nothing to extend`]);
+        if (note !== undefined) setClaimField(fresh.doc, slot, "longRunning", note);
+        if (until !== undefined) setClaimField(fresh.doc, slot, "expiresAt", until);
+        quoteCommit(fresh.doc, slot);
         return { slot, outcome: slot };
     });
-    report(io, edited, `${id(slot)} may stay claimed past ${DEFAULTS.staleAfterHours} hours.`);
+    const lead = until !== undefined ? `${id(slot)} stays claimed until ${until}, then shows as stale.` : `${id(slot)} may stay claimed past ${DEFAULTS.staleAfterHours} hours (open-ended: slots extend ${slot} --until DATE sets an end).`;
+    await finishEdit(io, edited, lead, pr, `Extend ${id(slot)}${typeof held.task === "string" ? ` (${held.task})` : ""}${until ? ` until ${until}` : ""}`);
     return 0;
 }

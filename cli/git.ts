@@ -6,21 +6,24 @@ import { execFile } from "node:child_process";
 
 import { Io, UserError } from "./io";
 
-interface GitResult {
+/** What a git run ended with. */
+export interface GitResult {
     readonly code: number;
     readonly stdout: string;
     readonly stderr: string;
 }
 
-function git(io: Io, args: readonly string[], timeoutMs = 60_000): Promise<GitResult> {
+/** Runs git in `io.cwd` (or `cwd`) without a shell and without ever prompting; never rejects but for a missing git. */
+export function git(io: Pick<Io, "cwd" | "env">, args: readonly string[], timeoutMs = 60_000, cwd: string = io.cwd): Promise<GitResult> {
     return new Promise((resolve, reject) => {
         execFile(
             "git",
             args,
             {
-                cwd: io.cwd,
-                // No password prompt behind the user's back: a command that needs one fails clearly.
-                env: { ...io.env, GIT_TERMINAL_PROMPT: "0" },
+                cwd,
+                // No password or host-key prompt behind the user's back: a command that needs one
+                // fails clearly (ssh's BatchMode, unless the user set their own ssh command).
+                env: { ...io.env, GIT_TERMINAL_PROMPT: "0", GIT_SSH_COMMAND: io.env.GIT_SSH_COMMAND ?? "ssh -o BatchMode=yes" },
                 timeout: timeoutMs,
                 maxBuffer: 16 * 1024 * 1024,
             },
@@ -36,7 +39,8 @@ function git(io: Io, args: readonly string[], timeoutMs = 60_000): Promise<GitRe
     });
 }
 
-function firstLine(text: string): string {
+/** The first meaningful line of git's stderr, without its `fatal:` prefix. */
+export function firstLine(text: string): string {
     return (text.split("\n").find((l) => l.trim() !== "") ?? "").replace(/^(fatal|error): /, "").trim();
 }
 

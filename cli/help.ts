@@ -1,6 +1,7 @@
 // The `slots` command's help texts, one constant per command, so tests and the README quote the
 // same words the command prints.
 
+const PR = "  --pr                  commit the edit on a new branch and open the pull request";
 const STACK = "  --stack NAME          work on Pulumi.<NAME>.yaml in the project root (default: staging)\n  -h, --help            show this help";
 
 export const HELP = `\
@@ -13,9 +14,12 @@ Commands:
   claim --task T --owner O --branch B [--commit SHA] [--slot N] [--pool P]
         [--purpose TEXT] [--long-running NOTE]
                                     write a claim (lowest free slot of the pool by default)
+  repoint N | repoint --task T [--branch B] [--commit SHA]
+                                    same slot, URL and database; a new commit (branch head by default)
   release N | release --task T      remove a claim (the slot's database is kept)
   redeploy N                        deploy the same commit again (bumps the redeploy counter)
-  extend N --long-running NOTE      keep a claim past 24 hours, saying why
+  extend N --long-running NOTE [--until DATE]
+                                    keep a claim past 24 hours, saying why (and until when)
   check [--strict]                  every problem in the stack file; --strict: stale claims too
   diff [--base REV] [--json]        slot changes since a git revision (default HEAD)
   comment N                         the "Staging Deployment" comment for slot N
@@ -23,7 +27,9 @@ Commands:
   plan [--base REV] [--json]        offline evaluation of the program: resources that change
   guard --preview FILE              fails if a pulumi preview touches what it must not
 
-Every command takes --stack NAME (default: staging) and --help.
+Every command takes --stack NAME (default: staging) and --help. claim, repoint, release and
+extend take --pr: commit the edit on a new branch and open the pull request (gh), or print the
+commands that do.
 Exit codes: 0 success, 1 a problem with the request or the stack file (one line each, file
 untouched), 2 bad usage.
 `;
@@ -41,34 +47,57 @@ ${STACK}
 
 export const CLAIM_HELP = `\
 Usage: slots claim --task T --owner O --branch B [--commit SHA] [--slot N] [--pool P]
-                   [--purpose TEXT] [--long-running NOTE] [--stack NAME]
+                   [--purpose TEXT] [--long-running NOTE] [--base REV] [--pr] [--stack NAME]
 
-Writes a claim into the stack file: slot N, or the lowest free slot of the pool. Without --commit
-the branch's head is asked from the configured repository (git ls-remote). Refused, with the file
-untouched, when the slot is held, the task already holds a slot, the pool is full, the slot is
-not in the pool, or any field is invalid.
+Writes a claim into the stack file: slot N, or the lowest free slot of the pool. A slot held on
+the base branch (origin/main when the clone has it) counts as held. Without --commit the
+branch's head is asked from the configured repository (git ls-remote); a given commit must exist
+there (a short one is resolved; offline, a warning says it was not verified). Refused, with the
+file untouched, when the slot is held, the task already holds a slot, the pool is full, the slot
+is not in the pool, the commit does not exist, or any field is invalid.
 
 Options:
   --task T              the task (issue key); one slot per task
   --owner O             who holds the slot
   --branch B            the git branch to deploy
-  --commit SHA          the full 40-character commit (default: the branch's head)
+  --commit SHA          the commit (default: the branch's head); must exist in the repository
   --slot N              the slot to take (default: the lowest free slot of the pool)
   --pool P              the pool to take it from (default: qa)
   --purpose TEXT        a short description, e.g. "QA for PR #123"
   --long-running NOTE   why the claim may stay past 24 hours
+  --base REV            also count the claims at REV as held (default: origin/main, if present)
+${PR}
+${STACK}
+`;
+
+export const REPOINT_HELP = `\
+Usage: slots repoint N [--branch B] [--commit SHA] [--pr] [--stack NAME]
+       slots repoint --task T [--branch B] [--commit SHA] [--pr] [--stack NAME]
+
+Points the claim on slot N (or the slot held for task T) at a new commit and keeps everything
+else: the same slot, URL, database and holder. Without --commit the head of the branch (the
+claim's own, or --branch) is asked from the configured repository (git ls-remote); a given commit
+must exist there. After the merge, pulumi up redeploys the slot.
+
+Options:
+  --task T              re-point the slot this task holds (any case)
+  --branch B            deploy this branch from now on (default: the claim's branch)
+  --commit SHA          the commit (default: the branch's head)
+${PR}
 ${STACK}
 `;
 
 export const RELEASE_HELP = `\
-Usage: slots release N [--stack NAME]
-       slots release --task T [--stack NAME]
+Usage: slots release N [--pr] [--stack NAME]
+       slots release --task T [--pr] [--stack NAME]
 
-Removes the claim on slot N (or the slot held for task T). After the merge, pulumi up stops the
-slot's app and marks it Available; its database is kept.
+Removes the claim on slot N (or the slot held for task T, in any case). After the merge, pulumi
+up stops the slot's app and marks it Available; its database is kept. Releasing a slot that is
+already free does nothing and exits 0.
 
 Options:
   --task T              release the slot this task holds
+${PR}
 ${STACK}
 `;
 
@@ -82,13 +111,16 @@ ${STACK}
 `;
 
 export const EXTEND_HELP = `\
-Usage: slots extend N --long-running NOTE [--stack NAME]
+Usage: slots extend N --long-running NOTE [--until DATE] [--pr] [--stack NAME]
 
-Adds (or replaces) the long-running note on the claim on slot N: a claim with a note is not
-reported as stale after 24 hours.
+Adds (or replaces) the long-running note on the claim on slot N, and with --until its end
+(expiresAt): the claim is quiet until then and stale after. A note without an end keeps the claim
+quiet and open-ended (slots list says so).
 
 Options:
-  --long-running NOTE   why the claim stays, e.g. "soak test until Friday"
+  --long-running NOTE   why the claim stays, e.g. "soak test" (needed unless the claim has one)
+  --until DATE          UTC date or time it ends: 2026-12-01 (its start) or 2026-12-01T18:00Z
+${PR}
 ${STACK}
 `;
 
@@ -116,22 +148,30 @@ ${STACK}
 `;
 
 export const COMMENT_HELP = `\
-Usage: slots comment N [--stack NAME]
+Usage: slots comment N [--from-stack] [--json] [--stack NAME]
+       slots comment --task T [--from-stack] [--json] [--stack NAME]
 
-Prints the "Staging Deployment" markdown comment for the claim on slot N (slot, branch, commit,
-time, URL), to paste into the task. The time is the claim's claimedAt: the stack file does not
-know when pulumi up ran.
+Prints the "Staging Deployment" markdown comment for the claim on slot N (or the slot held for
+task T), to paste into the task. "Deployed" is the real deployment time from the stack outputs
+(pulumi stack output --json) when the pulumi CLI can read them and they show the claim's commit;
+otherwise the comment says "Claimed: <time>" and "Deployed: pending (pulumi up)".
 
 Options:
+  --task T              the slot this task holds (any case)
+  --from-stack          require the stack outputs (fail when pulumi cannot read them)
+  --json                the fields and the markdown as JSON
 ${STACK}
 `;
 
 export const TABLE_HELP = `\
-Usage: slots table [--stack NAME]
+Usage: slots table [--from-stack] [--json] [--stack NAME]
 
-Prints the slot usage registry table in markdown, from the stack file. Deployed At shows the
-claim time; the registry row in the database holds the real deployment time.
+Prints the slot usage registry table in markdown, from the stack file. Deployed At is the real
+deployment time from the stack outputs when pulumi can read them, else "pending"; the registry
+row in the database holds it too.
 
 Options:
+  --from-stack          require the stack outputs (fail when pulumi cannot read them)
+  --json                the rows and the markdown as JSON
 ${STACK}
 `;

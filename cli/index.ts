@@ -6,10 +6,10 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 
 import { checkCommand } from "./check";
-import { claimCommand, extendCommand, redeployCommand, releaseCommand } from "./claims";
+import { claimCommand, extendCommand, redeployCommand, releaseCommand, repointCommand } from "./claims";
 import { reportError } from "./commandErrors";
 import { diffCommand } from "./diff";
-import { CHECK_HELP, CLAIM_HELP, COMMENT_HELP, DIFF_HELP, EXTEND_HELP, HELP, LIST_HELP, REDEPLOY_HELP, RELEASE_HELP, TABLE_HELP } from "./help";
+import { CHECK_HELP, CLAIM_HELP, COMMENT_HELP, DIFF_HELP, EXTEND_HELP, HELP, LIST_HELP, REDEPLOY_HELP, RELEASE_HELP, REPOINT_HELP, TABLE_HELP } from "./help";
 import { Io, UsageError } from "./io";
 import { listCommand } from "./list";
 import { commentCommand, tableCommand } from "./markdown";
@@ -19,6 +19,7 @@ type Command = (argv: string[], io: Io) => Promise<number>;
 const COMMANDS: Readonly<Record<string, Command>> = {
     list: listCommand,
     claim: claimCommand,
+    repoint: repointCommand,
     release: releaseCommand,
     redeploy: redeployCommand,
     extend: extendCommand,
@@ -33,6 +34,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 const HELPS: Readonly<Record<string, string>> = {
     list: LIST_HELP,
     claim: CLAIM_HELP,
+    repoint: REPOINT_HELP,
     release: RELEASE_HELP,
     redeploy: REDEPLOY_HELP,
     extend: EXTEND_HELP,

@@ -4,57 +4,91 @@ import { catalogue, slotLayout } from "../components/catalogue";
 import { Claim } from "../components/settings";
 import { usageTable } from "../components/registryTable";
 import { parseCommand, slotArgument } from "./args";
+import { slotOfTask } from "./claims";
+import { deployedAt, stackDeployments } from "./deployments";
+import { claimsOf } from "./diff";
 import { COMMENT_HELP, TABLE_HELP } from "./help";
-import { Io, UserError } from "./io";
+import { Io, UsageError, UserError } from "./io";
 import { readStack, requireSettings } from "./stack";
 
-/** The seed's "Staging Deployment" comment for a claim. */
-export function deploymentComment(slot: number, domain: string, claim: Claim): string {
+/**
+ * The seed's "Staging Deployment" comment for a claim. "Deployed" is the real deployment time
+ * when it is known; otherwise the comment says when the slot was claimed and that the deployment
+ * is pending, never passing the claim time off as a deployment.
+ */
+export function deploymentComment(slot: number, domain: string, claim: Claim, deployed?: string): string {
     const layout = slotLayout(slot, domain);
     return [
         "**Staging Deployment**",
         `- Slot: ${layout.identifier}`,
         `- Branch: ${claim.branch}`,
         `- Commit: ${claim.commit}`,
-        `- Deployed: ${claim.claimedAt}`,
+        ...(deployed ? [`- Deployed: ${deployed}`] : [`- Claimed: ${claim.claimedAt}`, "- Deployed: pending (pulumi up)"]),
         `- URL: ${layout.url}`,
     ].join("\n") + "\n";
 }
 
-/** `slots comment N`. */
+const READ_OPTIONS = { json: { type: "boolean" }, "from-stack": { type: "boolean" } } as const;
+
+/** `slots comment N` / `slots comment --task T`. */
 export async function commentCommand(argv: readonly string[], io: Io): Promise<number> {
-    const args = parseCommand(argv, {}, COMMENT_HELP, 1);
+    const args = parseCommand(argv, { ...READ_OPTIONS, task: { type: "string" } }, COMMENT_HELP, 1);
     if (args.help) {
         io.stdout(COMMENT_HELP);
         return 0;
     }
-    const slot = slotArgument(args.positionals[0], COMMENT_HELP);
-    const settings = requireSettings(readStack(io, args.stack), "write a comment");
+    const task = args.string("task");
+    if (task !== undefined && args.positionals.length > 0) throw new UsageError("give a slot number or --task, not both", COMMENT_HELP);
+    const stack = readStack(io, args.stack);
+    const settings = requireSettings(stack, "write a comment");
+    const slot = task === undefined ? slotArgument(args.positionals[0], COMMENT_HELP) : slotOfTask(claimsOf(stack.raw), task);
+    if (slot === undefined) throw new UserError([`no slot is held for task ${task as string}; slots list shows who holds what`]);
     const claim = settings.claims.get(slot);
     if (!claim) {
         throw new UserError([
             slot > settings.slotCount ? `there is no staging-${slot}: this stack has ${settings.slotCount} slots` : `staging-${slot} is not claimed; there is no deployment to describe`,
         ]);
     }
-    io.stdout(deploymentComment(slot, settings.domain, claim));
+    const deployed = deployedAt(await stackDeployments(io, args.stack, args.flag("from-stack")), slot, claim.commit);
+    const markdown = deploymentComment(slot, settings.domain, claim, deployed);
+    if (args.flag("json")) {
+        const layout = slotLayout(slot, settings.domain);
+        const out = { slot, id: layout.identifier, url: layout.url, branch: claim.branch, commit: claim.commit, claimedAt: claim.claimedAt, deployedAt: deployed ?? null, markdown };
+        io.stdout(`${JSON.stringify(out, null, 2)}\n`);
+        return 0;
+    }
+    io.stdout(markdown);
     return 0;
 }
 
 /** `slots table`. */
 export async function tableCommand(argv: readonly string[], io: Io): Promise<number> {
-    const args = parseCommand(argv, {}, TABLE_HELP, 0);
+    const args = parseCommand(argv, READ_OPTIONS, TABLE_HELP, 0);
     if (args.help) {
         io.stdout(TABLE_HELP);
         return 0;
     }
     const settings = requireSettings(readStack(io, args.stack), "print the table");
-    io.stdout(
-        usageTable(
-            catalogue(settings.slotCount, settings.domain).map(({ slot }) => {
-                const claim = settings.claims.get(slot);
-                return claim ? { slot, claim, deployedAt: claim.claimedAt } : { slot };
-            }),
-        ),
-    );
+    const deployments = await stackDeployments(io, args.stack, args.flag("from-stack"));
+    const usage = catalogue(settings.slotCount, settings.domain).map(({ slot }) => {
+        const claim = settings.claims.get(slot);
+        if (!claim) return { slot };
+        return { slot, claim, deployedAt: deployedAt(deployments, slot, claim.commit) ?? "pending" };
+    });
+    const markdown = usageTable(usage);
+    if (args.flag("json")) {
+        const rows = usage.map((u) => ({
+            slot: u.slot,
+            status: u.claim ? "In Use" : "Available",
+            owner: u.claim?.owner ?? null,
+            branch: u.claim?.branch ?? null,
+            commit: u.claim?.commit ?? null,
+            deployedAt: u.deployedAt === undefined || u.deployedAt === "pending" ? null : u.deployedAt,
+            purpose: u.claim ? u.claim.purpose || null : null,
+        }));
+        io.stdout(`${JSON.stringify({ rows, markdown }, null, 2)}\n`);
+        return 0;
+    }
+    io.stdout(markdown);
     return 0;
 }

@@ -2,6 +2,9 @@
 // the project's stack file. Every refused case also checks that the file was left byte for byte.
 
 import { expect } from "chai";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { parseDocument } from "yaml";
 
 import {
@@ -162,10 +165,7 @@ describe("slots command", () => {
             ["an owner with a line break", ["--owner", "al\nice"], /staging-1 owner: .*line break/],
             ["an owner over 64 characters", ["--owner", "a".repeat(65)], /staging-1 owner: owner is 65 characters long; the limit is 64/],
             ["a task over 64 characters", ["--task", "T".repeat(65)], /staging-1 task: task is 65 characters long/],
-            ["a branch with a space", ["--branch", "feature login"], /staging-1 branch: branch "feature login" may contain only/],
-            ["a branch with '..'", ["--branch", "a..b"], /staging-1 branch: .*must not contain '\.\.'/],
-            ["a short commit", ["--commit", "1a2b3c4"], /staging-1 commit: .*full 40-character/],
-            ["an upper-case commit", ["--commit", COMMIT.toUpperCase()], /staging-1 commit: /],
+            ["a commit that is not hex", ["--commit", "xyz"], /staging-1 commit: .*full 40-character/],
             ["a purpose over 200 characters", ["--purpose", "p".repeat(201)], /staging-1 purpose: purpose is 201 characters long/],
             ["a long-running note with a control character", ["--long-running", "soak\u0007"], /staging-1 longRunning: .*control character/],
         ];
@@ -178,6 +178,19 @@ describe("slots command", () => {
             }
             fail(`${what}`, argv, 1, [/would have 1 problem after this change; nothing was written/, message]);
         }
+        const asAlice = ["claim", "--task", "JOB-1", "--owner", "alice"];
+        fail("a branch with a space", [...asAlice, "--branch", "feature login", "--commit", COMMIT], 1, [/^branch "feature login" may contain only/]);
+        fail("a branch with '..'", [...asAlice, "--branch", "a..b", "--commit", COMMIT], 1, [/^branch "a\.\.b" must not contain '\.\.'/]);
+        fail("a short commit the repository cannot resolve, with the full-SHA hint", [...asAlice, "--branch", "feature/login", "--commit", "1a2b3c4"], 1, [
+            /^--commit: commit 1a2b3c4 is not a full SHA and git@github\.com:justapply\/job-search-project\.git cannot be asked to resolve it \(.+\); pass the full 40-character SHA \(git rev-parse 1a2b3c4\)\n$/,
+        ]);
+        it("lowercases an upper-case commit and says, on one line, that it could not be verified offline", async () => {
+            const dir = tempProject();
+            const r = await run(dir, [...asAlice, "--branch", "feature/login", "--commit", COMMIT.toUpperCase()]);
+            expect(r.code, r.stderr).to.equal(0);
+            expect(claims(stackText(dir))["1"].commit).to.equal(COMMIT);
+            expect(r.stderr).to.match(/^warning: --commit: could not reach git@github\.com:justapply\/job-search-project\.git \(.+\); commit 0123456789ab not verified\n$/);
+        });
         it("refuses when the stack file already has a problem, listing it with its line", async () => {
             const dir = tempProject(STACK_TEXT.replace("staging-slots:domain: justapply.net", "staging-slots:domain: Just Apply"));
             const before = stackText(dir);
@@ -211,8 +224,23 @@ describe("slots command", () => {
                 expect(Object.keys(claims(t)["1"])).to.deep.equal(["owner", "task", "branch", "commit", "claimedAt", "longRunning"]);
             },
         }, [claimArgs("JOB-1")]);
-        fail("release of a free slot", ["release", "2"], 1, [/staging-2 is not claimed; nothing to release/]);
+        it("release of a free slot exits 0 with a note and leaves the file as it is", async () => {
+            const dir = tempProject();
+            const r = await run(dir, ["release", "2"]);
+            expect(r).to.deep.equal({ code: 0, stdout: "staging-2 is not claimed; nothing to release.\n", stderr: "" });
+            expect(stackText(dir)).to.equal(STACK_TEXT);
+        });
         fail("release of a task with no slot", ["release", "--task", "JOB-9"], 1, [/no slot is held for task JOB-9/]);
+        for (const command of ["release", "repoint", "comment"]) {
+            it(`${command} --task finds the claim whatever the task's case`, async () => {
+                const dir = await prepare([claimArgs("JOB-7", ["--slot", "7"])]);
+                const argv = command === "repoint" ? ["repoint", "--task", "job-7", "--commit", COMMIT.replace("0123", "4567")] : [command, "--task", "job-7"];
+                const r = await run(dir, argv);
+                expect(r.code, r.stderr).to.equal(0);
+                expect(r.stdout).to.contain("staging-7");
+            });
+        }
+        fail("a second claim for a task in another case", claimArgs("job-1", ["--slot", "3"]), 1, [/task job-1 already holds staging-1/], [claimArgs("JOB-1")]);
         fail("redeploy of a free slot", ["redeploy", "2"], 1, [/staging-2 is not claimed/]);
         fail("extend with a note over 200 characters", ["extend", "1", "--long-running", "x".repeat(201)], 1, [/staging-1 longRunning: longRunning is 201 characters long/], [claimArgs("JOB-1")]);
     });
@@ -270,20 +298,55 @@ describe("slots command", () => {
             expect(r.code).to.equal(1);
             expect(r.stderr).to.match(/staging-4: slot 4 is claimed twice/);
         });
-        ok("comment prints the seed's Staging Deployment markdown", ["comment", "1"], {
-            stdout: [
-                new RegExp(
-                    `^\\*\\*Staging Deployment\\*\\*\\n- Slot: staging-1\\n- Branch: feature/login\\n- Commit: ${COMMIT}\\n- Deployed: 2026-11-23T12:00:00Z\\n- URL: https://staging-1\\.justapply\\.net\\n$`,
-                ),
-            ],
-        }, [claimArgs("JOB-1")]);
+        describe("comment and table say when a slot was really deployed", () => {
+            // A pulumi stand-in on an otherwise empty PATH: it prints the stack outputs given in $OUTPUTS.
+            function pulumiBin(outputs: string | undefined): Record<string, string | undefined> {
+                const bin = mkdtempSync(path.join(tmpdir(), "slots-pulumi-"));
+                if (outputs !== undefined) {
+                    writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\n[ "$1 $2 $3" = "stack output --json" ] || exit 9\nprintf '%s\\n' '${outputs}'\n`, { mode: 0o755 });
+                }
+                return { PATH: bin };
+            }
+            const deployedOutputs = (commit: string): string => JSON.stringify({ slots: [{ slot: 1, commit, deployedAt: "2026-11-23T12:07:31Z" }, { slot: 2, commit: null, deployedAt: null }] });
+            const comment = (lines: string): RegExp =>
+                new RegExp(`^\\*\\*Staging Deployment\\*\\*\\n- Slot: staging-1\\n- Branch: feature/login\\n- Commit: ${COMMIT}\\n${lines}- URL: https://staging-1\\.justapply\\.net\\n$`);
+            it("without the stack outputs: Claimed at the claim time, Deployed pending", async () => {
+                const dir = await prepare([claimArgs("JOB-1")]);
+                const r = await run(dir, ["comment", "1"], { env: pulumiBin(undefined) });
+                expect(r.code, r.stderr).to.equal(0);
+                expect(r.stdout).to.match(comment("- Claimed: 2026-11-23T12:00:00Z\\n- Deployed: pending \\(pulumi up\\)\\n"));
+                expect(r.stdout).not.to.match(/Deployed: 2026/);
+            });
+            it("with the stack outputs: the real deployment time, only for the claim's own commit", async () => {
+                const dir = await prepare([claimArgs("JOB-1")]);
+                const r = await run(dir, ["comment", "1", "--from-stack"], { env: pulumiBin(deployedOutputs(COMMIT)) });
+                expect(r.code, r.stderr).to.equal(0);
+                expect(r.stdout).to.match(comment("- Deployed: 2026-11-23T12:07:31Z\\n"));
+                const older = await run(dir, ["comment", "1"], { env: pulumiBin(deployedOutputs("f".repeat(40))) });
+                expect(older.stdout).to.contain("- Deployed: pending (pulumi up)");
+                const json = JSON.parse((await run(dir, ["comment", "1", "--json"], { env: pulumiBin(deployedOutputs(COMMIT)) })).stdout) as Record<string, unknown>;
+                expect(json).to.include({ slot: 1, commit: COMMIT, claimedAt: "2026-11-23T12:00:00Z", deployedAt: "2026-11-23T12:07:31Z" });
+                expect(json.markdown).to.match(comment("- Deployed: 2026-11-23T12:07:31Z\\n"));
+            });
+            it("--from-stack without a pulumi that can answer is refused, naming why", async () => {
+                const dir = await prepare([claimArgs("JOB-1")]);
+                const r = await run(dir, ["comment", "1", "--from-stack"], { env: pulumiBin(undefined) });
+                expect(r.code).to.equal(1);
+                expect(r.stderr).to.match(/^--from-stack: cannot read the outputs of stack staging: the pulumi CLI is not installed or not on PATH; /);
+            });
+            it("table: Deployed At from the stack outputs, else pending, and --json", async () => {
+                const dir = await prepare([claimArgs("JOB-1", ["--purpose", "QA"])]);
+                const pending = await run(dir, ["table"], { env: pulumiBin(undefined) });
+                expect(pending.stdout).to.match(/^\| Slot \| Status \| Owner \| Branch \| Commit SHA \| Deployed At \| Purpose \|\n\|------/);
+                expect(pending.stdout).to.contain(`\n| 1 | In Use | alice | feature/login | ${COMMIT} | pending | QA |\n| 2 | Available | - | - | - | - | - |\n`);
+                const real = await run(dir, ["table", "--json"], { env: pulumiBin(deployedOutputs(COMMIT)) });
+                const json = JSON.parse(real.stdout) as { rows: Record<string, unknown>[]; markdown: string };
+                expect(json.rows[0]).to.deep.equal({ slot: 1, status: "In Use", owner: "alice", branch: "feature/login", commit: COMMIT, deployedAt: "2026-11-23T12:07:31Z", purpose: "QA" });
+                expect(json.rows[1]).to.include({ slot: 2, status: "Available", deployedAt: null });
+                expect(json.markdown).to.contain(`| 1 | In Use | alice | feature/login | ${COMMIT} | 2026-11-23T12:07:31Z | QA |`);
+            });
+        });
         fail("comment on a free slot", ["comment", "2"], 1, [/staging-2 is not claimed/]);
-        ok("table prints the seed's registry table", ["table"], {
-            stdout: [
-                /^\| Slot \| Status \| Owner \| Branch \| Commit SHA \| Deployed At \| Purpose \|\n\|------/,
-                new RegExp(`\\n\\| 1 \\| In Use \\| alice \\| feature/login \\| ${COMMIT} \\| 2026-11-23T12:00:00Z \\| QA \\|\\n\\| 2 \\| Available \\| - \\| - \\| - \\| - \\| - \\|\\n`),
-            ],
-        }, [claimArgs("JOB-1", ["--purpose", "QA"])]);
     });
 
     describe("the lock", () => {

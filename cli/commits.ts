@@ -1,0 +1,81 @@
+// Whether a commit exists in the configured repository, asked before a claim or re-point is
+// written (and by `slots check`), so a mistyped SHA fails here instead of at `pulumi up` after the
+// merge. git runs without a shell; every value is its own argument.
+//
+// `git ls-remote` lists only ref tips, so a commit below a tip is asked for with a shallow fetch
+// of exactly that object into a throwaway repository: with protocol v2 (git's default since 2.26)
+// upload-pack serves any reachable object it is asked for by full id, and answers "not our ref"
+// for one it does not have. `--filter=tree:0` keeps it to the commit object where the server
+// supports filters (GitHub does); elsewhere the filter is ignored with a warning.
+// Facts: git's Documentation/gitprotocol-v2.txt ("fetch": want <oid>) and git-fetch(1).
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+
+import { firstLine, git } from "./git";
+import { Io, UserError } from "./io";
+
+/** What asking the repository about a commit found. */
+export interface CommitCheck {
+    /** The commit to write: lowercased, and a short SHA resolved to the full one. */
+    readonly commit: string;
+    /** Set when the repository could not be asked: the one-line warning to print. */
+    readonly warning?: string;
+}
+
+const FULL = /^[0-9a-f]{40}$/;
+const SHORT = /^[0-9a-f]{4,39}$/;
+
+function tips(listing: string): string[] {
+    return listing
+        .split("\n")
+        .map((l) => l.split("\t")[0])
+        .filter((sha) => FULL.test(sha));
+}
+
+async function fetchable(io: Io, repository: string, sha: string): Promise<"yes" | "no" | "unknown"> {
+    const probe = mkdtempSync(path.join(tmpdir(), "slots-commit-"));
+    try {
+        const init = await git(io, ["init", "-q", "--bare", probe]);
+        if (init.code !== 0) return "unknown";
+        const r = await git(io, ["fetch", "-q", "--no-tags", "--depth=1", "--filter=tree:0", "--", repository, sha], 120_000, probe);
+        if (r.code === 0) return "yes";
+        // "not our ref" (protocol v2) and "no such remote ref" name an object the server lacks; a
+        // server that refuses unadvertised objects outright cannot tell us either way.
+        return /not our ref|no such remote ref|couldn't find remote ref/i.test(r.stderr) ? "no" : "unknown";
+    } finally {
+        rmSync(probe, { recursive: true, force: true });
+    }
+}
+
+/**
+ * Checks `given` against `repository`: returns the full lowercase SHA (a short one resolved when a
+ * branch or tag tip starts with it), or a warning when the repository cannot be reached; throws a
+ * UserError naming the commit when the repository does not have it. Text that is not hex is
+ * returned as given, for the validator to name.
+ */
+export async function verifyCommit(io: Io, repository: string, given: string, where: string): Promise<CommitCheck> {
+    const commit = given.trim().toLowerCase();
+    if (!FULL.test(commit) && !SHORT.test(commit)) return { commit: given };
+    const listing = await git(io, ["ls-remote", "--", repository]);
+    if (listing.code !== 0) {
+        const why = listing.code === 124 ? "it did not answer within a minute" : firstLine(listing.stderr) || `git exited with ${listing.code}`;
+        if (!FULL.test(commit)) {
+            throw new UserError([`${where}: commit ${given} is not a full SHA and ${repository} cannot be asked to resolve it (${why}); pass the full 40-character SHA (git rev-parse ${given})`]);
+        }
+        return { commit, warning: `warning: ${where}: could not reach ${repository} (${why}); commit ${commit.slice(0, 12)} not verified` };
+    }
+    const heads = tips(listing.stdout);
+    if (!FULL.test(commit)) {
+        const matches = [...new Set(heads.filter((sha) => sha.startsWith(commit)))];
+        if (matches.length === 1) return { commit: matches[0] };
+        const why = matches.length > 1 ? `it matches ${matches.length} commits` : "no branch or tag of it starts with it";
+        throw new UserError([`${where}: commit ${given} is not a full SHA and ${repository} cannot resolve it (${why}); pass the full 40-character SHA (git rev-parse ${given})`]);
+    }
+    if (heads.includes(commit)) return { commit };
+    const found = await fetchable(io, repository, commit);
+    if (found === "yes") return { commit };
+    if (found === "unknown") return { commit, warning: `warning: ${where}: ${repository} would not say whether it has commit ${commit.slice(0, 12)}; not verified` };
+    throw new UserError([`${where}: commit ${commit} is not in ${repository}; push it first (git push origin <branch>) or pass a commit the repository has (git rev-parse <branch>)`]);
+}
