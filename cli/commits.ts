@@ -49,33 +49,48 @@ async function fetchable(io: Io, repository: string, sha: string): Promise<"yes"
     }
 }
 
+/** What the repository says about a commit. */
+export type CommitAnswer =
+    | { readonly state: "found"; readonly commit: string }
+    /** The repository could not be asked (offline, no access) or would not say. */
+    | { readonly state: "unverified"; readonly commit: string; readonly why: string }
+    /** It does not have the commit, or a short SHA cannot be resolved: what is wrong and the fix. */
+    | { readonly state: "refused"; readonly message: string };
+
 /**
- * Checks `given` against `repository`: returns the full lowercase SHA (a short one resolved when a
- * branch or tag tip starts with it), or a warning when the repository cannot be reached; throws a
- * UserError naming the commit when the repository does not have it. Text that is not hex is
- * returned as given, for the validator to name.
+ * Asks `repository` about `given`: a full SHA is looked for (lowercased); a short one is resolved
+ * when exactly one branch or tag tip starts with it. Text that is not hex is returned as found,
+ * unchanged, for the validator to name.
  */
-export async function verifyCommit(io: Io, repository: string, given: string, where: string): Promise<CommitCheck> {
+export async function askCommit(io: Io, repository: string, given: string): Promise<CommitAnswer> {
     const commit = given.trim().toLowerCase();
-    if (!FULL.test(commit) && !SHORT.test(commit)) return { commit: given };
+    if (!FULL.test(commit) && !SHORT.test(commit)) return { state: "found", commit: given };
     const listing = await git(io, ["ls-remote", "--", repository]);
     if (listing.code !== 0) {
         const why = listing.code === 124 ? "it did not answer within a minute" : firstLine(listing.stderr) || `git exited with ${listing.code}`;
         if (!FULL.test(commit)) {
-            throw new UserError([`${where}: commit ${given} is not a full SHA and ${repository} cannot be asked to resolve it (${why}); pass the full 40-character SHA (git rev-parse ${given})`]);
+            return { state: "refused", message: `commit ${given} is not a full SHA and ${repository} cannot be asked to resolve it (${why}); pass the full 40-character SHA (git rev-parse ${given})` };
         }
-        return { commit, warning: `warning: ${where}: could not reach ${repository} (${why}); commit ${commit.slice(0, 12)} not verified` };
+        return { state: "unverified", commit, why: `could not reach ${repository} (${why})` };
     }
     const heads = tips(listing.stdout);
     if (!FULL.test(commit)) {
         const matches = [...new Set(heads.filter((sha) => sha.startsWith(commit)))];
-        if (matches.length === 1) return { commit: matches[0] };
+        if (matches.length === 1) return { state: "found", commit: matches[0] };
         const why = matches.length > 1 ? `it matches ${matches.length} commits` : "no branch or tag of it starts with it";
-        throw new UserError([`${where}: commit ${given} is not a full SHA and ${repository} cannot resolve it (${why}); pass the full 40-character SHA (git rev-parse ${given})`]);
+        return { state: "refused", message: `commit ${given} is not a full SHA and ${repository} cannot resolve it (${why}); pass the full 40-character SHA (git rev-parse ${given})` };
     }
-    if (heads.includes(commit)) return { commit };
+    if (heads.includes(commit)) return { state: "found", commit };
     const found = await fetchable(io, repository, commit);
-    if (found === "yes") return { commit };
-    if (found === "unknown") return { commit, warning: `warning: ${where}: ${repository} would not say whether it has commit ${commit.slice(0, 12)}; not verified` };
-    throw new UserError([`${where}: commit ${commit} is not in ${repository}; push it first (git push origin <branch>) or pass a commit the repository has (git rev-parse <branch>)`]);
+    if (found === "yes") return { state: "found", commit };
+    if (found === "unknown") return { state: "unverified", commit, why: `${repository} would not say whether it has it` };
+    return { state: "refused", message: `commit ${commit} is not in ${repository}; push it first (git push origin <branch>) or give a commit the repository has (git rev-parse <branch>)` };
+}
+
+/** askCommit for a command's own argument: the commit to write, a warning to print, or a UserError. */
+export async function verifyCommit(io: Io, repository: string, given: string, where: string): Promise<CommitCheck> {
+    const answer = await askCommit(io, repository, given);
+    if (answer.state === "refused") throw new UserError([`${where}: ${answer.message}`]);
+    if (answer.state === "unverified") return { commit: answer.commit, warning: `warning: ${where}: ${answer.why}; commit ${answer.commit.slice(0, 12)} not verified` };
+    return { commit: answer.commit };
 }

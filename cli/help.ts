@@ -125,13 +125,24 @@ ${STACK}
 `;
 
 export const CHECK_HELP = `\
-Usage: slots check [--strict] [--stack NAME]
+Usage: slots check [--strict] [--base REV] [--offline] [--json] [--stack NAME]
 
-Lists every problem in the stack file at once, with its line. Exits 1 on any error; with
---strict also on stale claims (over 24 hours with no long-running note). Suits a pre-commit hook.
+Lists every problem in the stack file at once, with its line: every rule runs on every run. Each
+claimed commit must exist in the configured repository (when it cannot be reached, one warning
+line says the commits were not verified). Exits 1 on any error; with --strict also on stale
+claims (over 24 hours with no long-running note, or past their expiresAt). Suits a pre-commit
+hook.
+
+With --base REV (a pull request's base), --strict fails only for claims this change adds or
+alters, and stale claims elsewhere stay warnings; only those claims' commits are looked up; and
+a slot or task claimed both here and on REV since this branch started is an error that says how
+to fix it.
 
 Options:
   --strict              treat stale claims as errors
+  --base REV            judge the change against this git revision (e.g. origin/main)
+  --offline             do not ask the repository whether the commits exist
+  --json                {"file","ok","base","changedSlots","problems":[{"level","slot","field","line","message"}]}
 ${STACK}
 `;
 

@@ -3,40 +3,13 @@
 // repository URL at the local one, so the stack file keeps its real-looking URL.
 
 import { expect } from "chai";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
 import { describeNeeds } from "../helpers/tools";
+import { bareRepository, git, pointAt } from "./gitRepos";
 import { COMMIT, STACK_TEXT, claimArgs, run, stackText, tempProject } from "./harness";
-
-const REPOSITORY = "git@github.com:justapply/job-search-project.git";
-
-function git(cwd: string, ...args: string[]): string {
-    return execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main", ...args], {
-        cwd,
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "pipe"],
-    }).trim();
-}
-
-/** A bare repository with branch feature/login; returns its file:// URL and the branch head. */
-function bareRepository(): { url: string; head: string } {
-    const dir = mkdtempSync(path.join(tmpdir(), "slots-remote-"));
-    git(dir, "init", "-q", "--bare", "app.git");
-    git(dir, "init", "-q", "work");
-    const work = path.join(dir, "work");
-    writeFileSync(path.join(work, "README"), "app\n");
-    git(work, "add", "README");
-    git(work, "commit", "-q", "-m", "first");
-    git(work, "push", "-q", path.join(dir, "app.git"), "HEAD:refs/heads/feature/login");
-    return { url: `file://${path.join(dir, "app.git")}`, head: git(work, "rev-parse", "HEAD") };
-}
-
-function pointAt(url: string): Record<string, string | undefined> {
-    return { ...process.env, GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: `url.${url}.insteadOf`, GIT_CONFIG_VALUE_0: REPOSITORY };
-}
 
 describeNeeds(["git"], "slots command with git", () => {
     describe("claim without --commit", () => {
