@@ -11,30 +11,35 @@ import { decodeEngineConfig } from "../components/configDecode";
 import { Claim } from "../components/settings";
 import { formatProblem, validateSettings } from "../components/validation";
 import { EngineConfig, StackFileError, parseStackConfig, readStackConfigFile, stackFilePath } from "../offline/stackFile";
+import { usageErrorOf } from "./args";
 import { reportError } from "./commandErrors";
 import { PreviewFormatError, changedClaimSlots, countChanges, formatViolation, judgePreview, parsePreview } from "./guardRules";
 import { Io, UsageError, UserError } from "./io";
 import { stackFileAt } from "./revision";
 
-export const GUARD_USAGE = `usage: slots guard --preview FILE [--base REV] [--allow-shared] [--stack NAME]
+export const GUARD_USAGE = `\
+Usage: slots guard --preview FILE [--base REV] [--allow-shared] [--json] [--stack NAME]
 
 Reads the JSON of \`pulumi preview --json\` and exits 1, naming each offending resource, if the
 preview would replace or delete a protected resource (the droplet, the reserved IP, the database
 cluster, any slot database or role) or change any resource outside the slots whose claims differ
 between REV and the working tree's Pulumi.<stack>.yaml.
 
-  --preview FILE   the preview's JSON (pulumi preview --json > FILE)
-  --base REV       the revision last deployed (default: HEAD)
-  --allow-shared   also allow changes outside the changed slots, for a deliberate host change;
-                   protected resources are still never replaced or deleted
-  --stack NAME     the stack whose file is read (default: staging)
-  -h, --help       show this help
+Options:
+  --preview FILE        the preview's JSON (pulumi preview --json > FILE)
+  --base REV            the revision last deployed (default: HEAD)
+  --allow-shared        also allow changes outside the changed slots, for a deliberate host
+                        change; protected resources are still never replaced or deleted
+  --json                {"ok","changedSlots","changes","violations":[{"name","type","slot","ops","reason"}]}
+  --stack NAME          the stack whose file is read (default: staging)
+  -h, --help            show this help
 `;
 
 interface GuardOptions {
     readonly preview?: string;
     readonly base: string;
     readonly allowShared: boolean;
+    readonly json: boolean;
     readonly stack: string;
     readonly help: boolean;
 }
@@ -47,6 +52,7 @@ function parse(argv: string[]): GuardOptions {
                 preview: { type: "string" },
                 base: { type: "string" },
                 "allow-shared": { type: "boolean" },
+                json: { type: "boolean" },
                 stack: { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
@@ -57,11 +63,12 @@ function parse(argv: string[]): GuardOptions {
             ...(values.preview !== undefined ? { preview: values.preview } : {}),
             base: values.base ?? "HEAD",
             allowShared: values["allow-shared"] === true,
+            json: values.json === true,
             stack: values.stack ?? "staging",
             help: values.help === true,
         };
     } catch (e) {
-        throw new UsageError((e as Error).message, GUARD_USAGE);
+        throw usageErrorOf(e, ["preview", "base", "allow-shared", "json"], GUARD_USAGE);
     }
 }
 
@@ -101,6 +108,16 @@ export async function guardCommand(argv: string[], io: Io): Promise<number> {
         const changedSlots = new Set(changedClaimSlots(base, head));
 
         const violations = judgePreview(steps, { changedSlots, allowShared: opts.allowShared, base: opts.base });
+        if (opts.json) {
+            const out = {
+                ok: violations.length === 0,
+                changedSlots: [...changedSlots],
+                changes: countChanges(steps),
+                violations: violations.map((v) => ({ name: v.name, type: v.type, slot: v.slot, ops: v.ops, reason: v.reason })),
+            };
+            io.stdout(`${JSON.stringify(out, null, 2)}\n`);
+            return violations.length === 0 ? 0 : 1;
+        }
         if (violations.length > 0) throw new UserError(violations.map(formatViolation));
 
         const scope = opts.allowShared

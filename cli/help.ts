@@ -10,7 +10,7 @@ slots: claim, release and inspect the staging slots in the stack file
 Usage: slots <command> [options] [--stack NAME]
 
 Commands:
-  list [--json]                     every slot: status, holder, branch, commit, age, pool
+  list [--wide] [--json]            every slot: status, holder, branch, commit, age, until, pool
   claim --task T --owner O --branch B [--commit SHA] [--slot N] [--pool P]
         [--purpose TEXT] [--long-running NOTE]
                                     write a claim (lowest free slot of the pool by default)
@@ -20,12 +20,13 @@ Commands:
   redeploy N                        deploy the same commit again (bumps the redeploy counter)
   extend N --long-running NOTE [--until DATE]
                                     keep a claim past 24 hours, saying why (and until when)
-  check [--strict]                  every problem in the stack file; --strict: stale claims too
+  check [--strict] [--base REV] [--json]
+                                    every problem in the stack file; --strict: stale claims too
   diff [--base REV] [--json]        slot changes since a git revision (default HEAD)
-  comment N                         the "Staging Deployment" comment for slot N
-  table                             the slot usage registry table in markdown
+  comment N [--json]                the "Staging Deployment" comment for slot N
+  table [--json]                    the slot usage registry table in markdown
   plan [--base REV] [--json]        offline evaluation of the program: resources that change
-  guard --preview FILE              fails if a pulumi preview touches what it must not
+  guard --preview FILE [--json]     fails if a pulumi preview touches what it must not
 
 Every command takes --stack NAME (default: staging) and --help. claim, repoint, release and
 extend take --pr: commit the edit on a new branch and open the pull request (gh), or print the
@@ -35,12 +36,16 @@ untouched), 2 bad usage.
 `;
 
 export const LIST_HELP = `\
-Usage: slots list [--json] [--stack NAME]
+Usage: slots list [--wide] [--json] [--stack NAME]
 
-Shows every slot: id, status, owner, task, branch, short commit, claim age, pool, URL, ports and
-database. A claim older than 24 hours without a long-running note is marked stale.
+Shows every slot: id, status (In Use or Available), owner, task, branch, short commit, claim
+age, until when (expiresAt, or open-ended for a long-running note without an end), pool, URL,
+ports, database and note. A claim past its end, or older than 24 hours with neither a note nor
+an end, is marked stale. On a terminal the table fits its width: the database, ports, URL, pool
+and age columns go first, then long cells are cut short.
 
 Options:
+  --wide                every column, however wide
   --json                one JSON object with a "slots" array, for scripts
 ${STACK}
 `;

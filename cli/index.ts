@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 
+import { closest } from "./args";
 import { checkCommand } from "./check";
 import { claimCommand, extendCommand, redeployCommand, releaseCommand, repointCommand } from "./claims";
 import { reportError } from "./commandErrors";
@@ -64,7 +65,8 @@ export async function cli(argv: readonly string[], io: Io): Promise<number> {
         }
         const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
         if (!command) {
-            throw new UsageError(name.startsWith("-") ? `the command comes first: slots <command> [options]` : `unknown command "${name}"`, HELP);
+            const guess = closest(name, Object.keys(COMMANDS));
+            throw new UsageError(name.startsWith("-") ? `the command comes first: slots <command> [options]` : `unknown command "${name}"${guess ? `; did you mean \`${guess}\`?` : ""}`, HELP);
         }
         return await command(rest, io);
     } catch (e) {

@@ -13,6 +13,8 @@ export interface Io {
     readonly env: Readonly<Record<string, string | undefined>>;
     /** Whether stdout is a terminal (colour and tables only then). */
     readonly isTTY: boolean;
+    /** The terminal's width in columns, when stdout is one. */
+    readonly columns?: number;
     /** The clock; tests pass a fixed one. */
     readonly now: () => Date;
 }

@@ -3,6 +3,7 @@
 
 import { catalogue } from "../components/catalogue";
 import { DEFAULTS, Settings } from "../components/settings";
+import { staleness } from "../components/validation";
 import { parseCommand } from "./args";
 import { LIST_HELP } from "./help";
 import { Io } from "./io";
@@ -18,7 +19,8 @@ export interface SlotRow {
     readonly database: string;
     /** The pools the slot belongs to. */
     readonly pools: readonly string[];
-    readonly status: "available" | "in-use";
+    /** As the seeds and the registry table write it. */
+    readonly status: "Available" | "In Use";
     readonly owner: string | null;
     readonly task: string | null;
     readonly branch: string | null;
@@ -30,8 +32,12 @@ export interface SlotRow {
     /** The pool the claim draws from. */
     readonly pool: string | null;
     readonly longRunning: string | null;
+    /** When the claim ends (expiresAt), or null. */
+    readonly expiresAt: string | null;
+    /** A long-running note and no end: quiet with no limit. */
+    readonly openEnded: boolean;
     readonly redeploy: number | null;
-    /** Claimed over 24 hours ago with no long-running note. */
+    /** Past its expiresAt, or claimed over 24 hours ago with neither a note nor an end. */
     readonly stale: boolean;
 }
 
@@ -50,7 +56,7 @@ export function slotRows(settings: Settings, now: Date): SlotRow[] {
             pools: Object.entries(settings.pools)
                 .filter(([, slots]) => slots.includes(s.slot))
                 .map(([p]) => p),
-            status: c ? "in-use" : "available",
+            status: c ? "In Use" : "Available",
             owner: c?.owner ?? null,
             task: c?.task ?? null,
             branch: c?.branch ?? null,
@@ -60,8 +66,10 @@ export function slotRows(settings: Settings, now: Date): SlotRow[] {
             ageSeconds,
             pool: c?.pool ?? null,
             longRunning: c?.longRunning ?? null,
+            expiresAt: c?.expiresAt ?? null,
+            openEnded: c !== undefined && staleness(c, now) === "open-ended",
             redeploy: c?.redeploy ?? null,
-            stale: c !== undefined && !c.longRunning && (ageSeconds as number) > DEFAULTS.staleAfterHours * 3600,
+            stale: c !== undefined && ["stale", "expired"].includes(staleness(c, now)),
         };
     });
 }
@@ -78,54 +86,108 @@ export function age(seconds: number): string {
 
 const COLOUR = { red: "\u001b[31m", green: "\u001b[32m", yellow: "\u001b[33m", dim: "\u001b[2m", reset: "\u001b[0m" };
 
-/** The rows as an aligned text table; `colour` adds ANSI colours to the status column. */
-export function renderTable(rows: readonly SlotRow[], colour: boolean): string {
-    const header = ["SLOT", "STATUS", "OWNER", "TASK", "BRANCH", "COMMIT", "AGE", "POOL", "URL", "UI", "AIRFLOW", "DATABASE", "NOTE"];
-    const cells = rows.map((r) => {
-        const status = r.status === "available" ? "available" : r.stale ? "in use, STALE" : "in use";
+const HEADER = ["SLOT", "STATUS", "OWNER", "TASK", "BRANCH", "COMMIT", "AGE", "UNTIL", "POOL", "URL", "UI", "AIRFLOW", "DATABASE", "NOTE"] as const;
+/**
+ * How a table too wide for the terminal is narrowed, one step at a time until it fits: a column
+ * dropped whole, or cut short (ending in "…") down to a width.
+ */
+const NARROWING: readonly (readonly ["drop", string] | readonly ["cut", string, number])[] = [
+    ["cut", "NOTE", 24],
+    ["drop", "DATABASE"],
+    ["drop", "AIRFLOW"],
+    ["drop", "UI"],
+    ["cut", "BRANCH", 24],
+    ["drop", "URL"],
+    ["drop", "POOL"],
+    ["drop", "AGE"],
+    ["cut", "NOTE", 12],
+    ["cut", "BRANCH", 14],
+    ["cut", "OWNER", 8],
+    ["cut", "TASK", 8],
+    ["cut", "BRANCH", 10],
+    ["cut", "NOTE", 4],
+    ["drop", "NOTE"],
+    ["drop", "UNTIL"],
+];
+
+function until(r: SlotRow): string {
+    if (r.expiresAt) return r.expiresAt.slice(0, 16).replace("T", " ");
+    return r.openEnded ? "open-ended" : "-";
+}
+
+function cut(text: string, width: number): string {
+    return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/**
+ * The rows as an aligned text table; `colour` adds ANSI colours to the status column. With
+ * `width` the table fits it, narrowed step by step as NARROWING says.
+ */
+export function renderTable(rows: readonly SlotRow[], colour: boolean, width?: number): string {
+    const all = rows.map((r): Record<string, string> => {
+        const status = r.status === "Available" ? "Available" : r.stale ? (r.expiresAt ? "In Use (expired)" : "In Use (stale)") : "In Use";
         const note = r.longRunning ? `long-running: ${r.longRunning}` : r.purpose ?? "";
-        return [
-            r.id,
-            status,
-            r.owner ?? "-",
-            r.task ?? "-",
-            r.branch ?? "-",
-            r.commit ? r.commit.slice(0, 7) : "-",
-            r.ageSeconds === null ? "-" : age(r.ageSeconds),
-            r.pool ?? (r.pools.join(",") || "-"),
-            r.url,
-            String(r.campaignUiPort),
-            String(r.airflowPort),
-            r.database,
-            note,
-        ];
+        return {
+            SLOT: r.id,
+            STATUS: status,
+            OWNER: r.owner ?? "-",
+            TASK: r.task ?? "-",
+            BRANCH: r.branch ?? "-",
+            COMMIT: r.commit ? r.commit.slice(0, 7) : "-",
+            AGE: r.ageSeconds === null ? "-" : age(r.ageSeconds),
+            UNTIL: r.status === "Available" ? "-" : until(r),
+            POOL: r.pool ?? (r.pools.join(",") || "-"),
+            URL: r.url,
+            UI: String(r.campaignUiPort),
+            AIRFLOW: String(r.airflowPort),
+            DATABASE: r.database,
+            NOTE: note,
+        };
     });
-    const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-    const line = (c: readonly string[], paint?: (i: number, text: string) => string): string =>
-        c
-            .map((text, i) => {
-                const padded = i === c.length - 1 ? text : text.padEnd(widths[i]);
-                return paint ? paint(i, padded) : padded;
+    let columns: string[] = [...HEADER];
+    const widths: Record<string, number> = {};
+    for (const h of HEADER) widths[h] = Math.max(h.length, ...all.map((c) => c[h].length));
+    const total = (): number => columns.reduce((n, h) => n + widths[h], 0) + 2 * (columns.length - 1);
+    if (width !== undefined) {
+        for (const step of NARROWING) {
+            if (total() <= width) break;
+            if (step[0] === "drop") columns = columns.filter((c) => c !== step[1]);
+            else widths[step[1]] = Math.min(widths[step[1]], Math.max(step[2], widths[step[1]] - (total() - width)));
+        }
+    }
+    const line = (c: readonly string[], paint?: (h: string, text: string) => string): string =>
+        columns
+            .map((h, i) => {
+                const text = cut(c[i], widths[h]);
+                const padded = i === columns.length - 1 ? text : text.padEnd(widths[h]);
+                return paint ? paint(h, padded) : padded;
             })
             .join("  ")
             .trimEnd();
-    const out = [line(header, colour ? (_, t) => `${COLOUR.dim}${t}${COLOUR.reset}` : undefined)];
+    const out = [line(columns, colour ? (_, t) => `${COLOUR.dim}${t}${COLOUR.reset}` : undefined)];
     rows.forEach((r, n) => {
         const paint = colour
-            ? (i: number, t: string): string => {
-                  if (i !== 1) return t;
-                  const c = r.status === "available" ? COLOUR.green : r.stale ? COLOUR.red : COLOUR.yellow;
+            ? (h: string, t: string): string => {
+                  if (h !== "STATUS") return t;
+                  const c = r.status === "Available" ? COLOUR.green : r.stale ? COLOUR.red : COLOUR.yellow;
                   return `${c}${t}${COLOUR.reset}`;
               }
             : undefined;
-        out.push(line(cells[n], paint));
+        out.push(line(columns.map((h) => all[n][h]), paint));
     });
     return `${out.join("\n")}\n`;
 }
 
+/** The width to fit: the terminal's, or $COLUMNS; none (every column) when printing to a file or pipe. */
+export function terminalWidth(io: Io): number | undefined {
+    const fromEnv = Number(io.env.COLUMNS);
+    if (Number.isInteger(fromEnv) && fromEnv >= 40) return fromEnv;
+    return io.isTTY && io.columns !== undefined && io.columns >= 40 ? io.columns : undefined;
+}
+
 /** `slots list`. */
 export async function listCommand(argv: readonly string[], io: Io): Promise<number> {
-    const args = parseCommand(argv, { json: { type: "boolean" } }, LIST_HELP, 0);
+    const args = parseCommand(argv, { json: { type: "boolean" }, wide: { type: "boolean" } }, LIST_HELP, 0);
     if (args.help) {
         io.stdout(LIST_HELP);
         return 0;
@@ -138,12 +200,12 @@ export async function listCommand(argv: readonly string[], io: Io): Promise<numb
         return 0;
     }
     const colour = io.isTTY && !io.env.NO_COLOR;
-    const held = rows.filter((r) => r.status === "in-use").length;
+    const held = rows.filter((r) => r.status === "In Use").length;
     const stale = rows.filter((r) => r.stale);
-    let text = renderTable(rows, colour);
+    let text = renderTable(rows, colour, args.flag("wide") ? undefined : terminalWidth(io));
     text += `${held} of ${rows.length} slots in use.`;
     if (stale.length > 0) {
-        text += ` Stale (over ${DEFAULTS.staleAfterHours}h, no long-running note): ${stale.map((r) => r.id).join(", ")}; release them or add a note (slots extend N --long-running "why").`;
+        text += ` Stale (past their end, or over ${DEFAULTS.staleAfterHours}h with no long-running note): ${stale.map((r) => r.id).join(", ")}; release them or extend them (slots extend N --long-running "why" --until DATE).`;
     }
     io.stdout(`${text}\n`);
     return 0;

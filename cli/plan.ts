@@ -10,20 +10,23 @@ import { ConfigError, formatProblem } from "../components/validation";
 import { changesJson, diffEvaluations, renderChanges, secretInputKeys } from "../offline/planDiff";
 import { Evaluation, evaluate } from "../offline/recorder";
 import { EngineConfig, StackFileError, parseStackConfig, readStackConfigFile, stackFilePath } from "../offline/stackFile";
+import { usageErrorOf } from "./args";
 import { reportError } from "./commandErrors";
-import { Io, UsageError, UserError } from "./io";
+import { Io, UserError } from "./io";
 import { stackFileAt } from "./revision";
 
-export const PLAN_USAGE = `usage: slots plan [--base REV] [--json] [--stack NAME]
+export const PLAN_USAGE = `\
+Usage: slots plan [--base REV] [--json] [--stack NAME]
 
 Evaluates the program offline for Pulumi.<stack>.yaml in the working tree and at a git revision,
 and prints the resources created, updated and deleted between the two, grouped by slot, with the
 input keys that change. Secret values never print; a changed secret shows as its key.
 
-  --base REV     the revision to compare against (default: HEAD)
-  --json         print {"changes":[{"op","slot","type","name","keys"}]} instead of text
-  --stack NAME   the stack whose file is read (default: staging)
-  -h, --help     show this help
+Options:
+  --base REV            the revision to compare against (default: HEAD)
+  --json                {"changes":[{"op","slot","type","name","keys"}]} instead of text
+  --stack NAME          the stack whose file is read (default: staging)
+  -h, --help            show this help
 `;
 
 function parse(argv: string[]): { base: string; json: boolean; stack: string; help: boolean } {
@@ -41,7 +44,7 @@ function parse(argv: string[]): { base: string; json: boolean; stack: string; he
         });
         return { base: values.base ?? "HEAD", json: values.json === true, stack: values.stack ?? "staging", help: values.help === true };
     } catch (e) {
-        throw new UsageError((e as Error).message, PLAN_USAGE);
+        throw usageErrorOf(e, ["base", "json"], PLAN_USAGE);
     }
 }
 

@@ -2,7 +2,8 @@
 // the project's stack file. Every refused case also checks that the file was left byte for byte.
 
 import { expect } from "chai";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
@@ -19,7 +20,7 @@ import {
     RELEASE_HELP,
     TABLE_HELP,
 } from "../../cli/help";
-import { COMMIT, DIGIT_COMMIT, Run, STACK_TEXT, claimArgs, run, stackText, tempProject } from "./harness";
+import { COMMIT, DIGIT_COMMIT, ROOT, Run, STACK_TEXT, claimArgs, run, stackText, tempProject } from "./harness";
 
 /** Commands run first, each of which must succeed. */
 type Setup = readonly (readonly string[])[];
@@ -102,8 +103,40 @@ describe("slots command", () => {
         }
         fail("no command", [], 2, [/Usage: slots <command>/]);
         fail("unknown command", ["grab"], 2, [/unknown command "grab"/, /Usage: slots <command>/]);
+        it("an unknown command or option suggests the closest one and prints one line of usage, not the whole help", async () => {
+            const dir = tempProject();
+            expect(await run(dir, ["lsit"])).to.deep.equal({
+                code: 2,
+                stdout: "",
+                stderr: 'slots: unknown command "lsit"; did you mean `list`?\nUsage: slots <command> [options] [--stack NAME]\nRun slots --help for every option.\n',
+            });
+            expect(await run(dir, ["list", "--jsn"])).to.deep.equal({
+                code: 2,
+                stdout: "",
+                stderr: "slots: unknown option --jsn; did you mean --json?\nUsage: slots list [--wide] [--json] [--stack NAME]\nRun slots list --help for every option.\n",
+            });
+            const plan = await run(dir, ["plan", "--bse", "HEAD"]);
+            expect(plan.code).to.equal(2);
+            expect(plan.stderr).to.equal("slots: unknown option --bse; did you mean --base?\nUsage: slots plan [--base REV] [--json] [--stack NAME]\nRun slots plan --help for every option.\n");
+        });
+        it("in a checkout without node_modules says to run npm ci, in one line and no stack trace", () => {
+            const dir = tempProject();
+            mkdirSync(path.join(dir, "cli"));
+            copyFileSync(path.join(ROOT, "cli", "bin.js"), path.join(dir, "cli", "bin.js"));
+            const r = spawnSync(process.execPath, [path.join(dir, "cli", "bin.js"), "check"], { cwd: dir, encoding: "utf8" });
+            expect(r.status).to.equal(1);
+            expect(r.stderr).to.equal(`slots: the project's dependencies are not installed; run npm ci first (in ${dir})\n`);
+        });
+        it("plan --help and guard --help have the layout of the other commands", async () => {
+            for (const command of ["plan", "guard"]) {
+                const text = (await run(tempProject(), [command, "--help"])).stdout;
+                expect(text).to.match(new RegExp(`^Usage: slots ${command} .*\\n\\n[^\\n]+`));
+                expect(text).to.match(/\n\nOptions:\n(  --[a-z-]+( [A-Z]+)? +\S.*\n)+/);
+                expect(text).to.match(/\n  --stack NAME          the stack whose file is read \(default: staging\)\n  -h, --help            show this help\n$/);
+            }
+        });
         fail("option before the command", ["--stack", "x", "list"], 2, [/the command comes first/]);
-        fail("unknown option", ["list", "--colour"], 2, [/Unknown option '--colour'/, /Usage: slots list/]);
+        fail("unknown option", ["list", "--colour"], 2, [/unknown option --colour\n/, /Usage: slots list/]);
         fail("claim without --task, --owner, --branch", ["claim"], 2, [/missing --task, --owner, --branch/, /Usage: slots claim/]);
         fail("a flag taken as a value", ["claim", "--task", "--owner", "bob", "--branch", "b"], 2, [/Option '--task' argument is ambiguous/]);
         fail("a slot that is not a number", ["release", "four"], 2, [/"four" is not a slot number/]);
@@ -247,13 +280,35 @@ describe("slots command", () => {
 
     describe("list, check, comment, table", () => {
         ok("list shows every slot with its claim", ["list"], {
-            stdout: [/^SLOT +STATUS +OWNER/, /staging-1 +in use +alice +JOB-1 +feature\/login +0123456 +0m +qa +https:\/\/staging-1\.justapply\.net +5001 +8081 +job_search_staging_1/m, /staging-10 +available .* staging /, /1 of 10 slots in use\./],
+            stdout: [/^SLOT +STATUS +OWNER/, /staging-1 +In Use +alice +JOB-1 +feature\/login +0123456 +0m +- +qa +https:\/\/staging-1\.justapply\.net +5001 +8081 +job_search_staging_1/m, /staging-10 +Available .* staging /, /1 of 10 slots in use\./],
         }, [claimArgs("JOB-1")]);
-        ok("list marks a stale claim", ["list"], { now: LATER, stdout: [/staging-1 +in use, STALE +alice/, /Stale \(over 24h, no long-running note\): staging-1/] }, [claimArgs("JOB-1")]);
+        ok("list marks a stale claim", ["list"], { now: LATER, stdout: [/staging-1 +In Use \(stale\) +alice/, /Stale \(past their end, or over 24h with no long-running note\): staging-1/] }, [claimArgs("JOB-1")]);
+        ok("list shows a note without an end as open-ended, and an end as the time it ends", ["list"], {
+            now: LATER,
+            stdout: [/staging-1 +In Use +alice .* open-ended /, /staging-2 +In Use +alice .* 2026-12-01 00:00 /],
+        }, [claimArgs("JOB-1", ["--long-running", "soak"]), claimArgs("JOB-2", ["--long-running", "demo"]), ["extend", "2", "--until", "2026-12-01"]]);
+        it("list fits an 80- and a 120-column terminal, dropping and cutting columns in a fixed order; --wide shows all", async () => {
+            const long = ["--owner", "alice.with-a-long-name", "--branch", "feature/a-rather-long-branch-name-for-the-login-page", "--purpose", "QA for PR #123: the new login page, with SSO"];
+            const dir = await prepare([claimArgs("JOB-1", long), claimArgs("JOB-2", [...long, "--long-running", "soak test"])]);
+            for (const columns of [80, 120]) {
+                const r = await run(dir, ["list"], { isTTY: true, env: { NO_COLOR: "1", COLUMNS: String(columns) } });
+                const table = r.stdout.split("\n").filter((l) => l.startsWith("SLOT") || l.startsWith("staging-"));
+                expect(table).to.have.length(11);
+                for (const l of table) expect(l.length, l).to.be.at.most(columns);
+                expect(table[0]).to.match(/^SLOT +STATUS +OWNER +TASK +BRANCH +COMMIT/);
+                expect(table[0]).not.to.contain("DATABASE");
+                expect(table[1]).to.match(/^staging-1 +In Use +alice\S* +JOB-1 +feature\/\S*…? +0123456/);
+            }
+            const narrow = (await run(dir, ["list"], { isTTY: true, env: { NO_COLOR: "1", COLUMNS: "80" } })).stdout;
+            expect(narrow).to.contain("…");
+            const wide = (await run(dir, ["list", "--wide"], { isTTY: true, env: { NO_COLOR: "1", COLUMNS: "80" } })).stdout;
+            expect(wide).to.match(/^SLOT +STATUS +OWNER +TASK +BRANCH +COMMIT +AGE +UNTIL +POOL +URL +UI +AIRFLOW +DATABASE +NOTE$/m);
+            expect(wide).to.contain("feature/a-rather-long-branch-name-for-the-login-page");
+        });
         it("list has no colour off a terminal and colour on one", async () => {
             const dir = await prepare([claimArgs("JOB-1")]);
             expect((await run(dir, ["list"])).stdout).not.to.contain("\u001b[");
-            expect((await run(dir, ["list"], { isTTY: true })).stdout).to.contain("\u001b[33min use");
+            expect((await run(dir, ["list"], { isTTY: true })).stdout).to.contain("\u001b[33mIn Use");
             expect((await run(dir, ["list"], { isTTY: true, env: { NO_COLOR: "1" } })).stdout).not.to.contain("\u001b[");
         });
         it("list --json has a stable shape", async () => {
@@ -264,10 +319,10 @@ describe("slots command", () => {
             expect(out.slots).to.have.length(10);
             expect(out.slots[0]).to.deep.equal({
                 slot: 1, id: "staging-1", url: "https://staging-1.justapply.net", campaignUiPort: 5001, airflowPort: 8081, database: "job_search_staging_1",
-                pools: ["qa"], status: "in-use", owner: "alice", task: "JOB-1", branch: "feature/login", commit: COMMIT, purpose: null,
-                claimedAt: "2026-11-23T12:00:00Z", ageSeconds: 172800, pool: "qa", longRunning: "soak", redeploy: 0, stale: false,
+                pools: ["qa"], status: "In Use", owner: "alice", task: "JOB-1", branch: "feature/login", commit: COMMIT, purpose: null,
+                claimedAt: "2026-11-23T12:00:00Z", ageSeconds: 172800, pool: "qa", longRunning: "soak", expiresAt: null, openEnded: true, redeploy: 0, stale: false,
             });
-            expect(out.slots[9]).to.include({ id: "staging-10", status: "available", owner: null, stale: false });
+            expect(out.slots[9]).to.include({ id: "staging-10", status: "Available", owner: null, stale: false });
             expect(out.slots[9].pools).to.deep.equal(["staging"]);
         });
         ok("check passes a valid file", ["check"], { stdout: [/Pulumi\.staging\.yaml: ok \(1 of 10 slots claimed\)/] }, [claimArgs("JOB-1")]);
