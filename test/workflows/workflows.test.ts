@@ -1,6 +1,7 @@
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 
@@ -129,9 +130,49 @@ describe("GitHub workflows", () => {
         const offline = wf.jobs.offline;
         const preview = wf.jobs.preview;
 
-        it("runs on pull requests that touch the stack file or the program", () => {
-            const paths = (wf.on.pull_request as { paths: string[] }).paths;
-            expect(paths).to.include.members(["Pulumi.*.yaml", "Pulumi.yaml", "components/**", "policy/**"]);
+        it("runs on every pull request: the required check has no paths filter", () => {
+            expect(Object.keys(wf.on)).to.deep.equal(["pull_request"]);
+            expect(wf.on.pull_request?.paths).to.equal(undefined);
+            expect(wf.on.pull_request?.["paths-ignore"]).to.equal(undefined);
+        });
+
+        it("skips the expensive steps inside the job when only prose changed, and still succeeds", () => {
+            const changes = stepIndex(offline.steps, (s) => s.id === "changes", "finding what changed");
+            expect(offline.steps[changes].run).to.match(/^bash \.ci\/changed "\$BASE" >> "\$GITHUB_OUTPUT"$/m);
+            expect(offline.steps[changes].if).to.equal(undefined);
+            for (const step of offline.steps.slice(changes + 1)) {
+                expect(step.if, step.name ?? step.uses).to.equal("steps.changes.outputs.relevant == 'true'");
+            }
+            expect((offline as Job & { outputs?: Record<string, string> }).outputs).to.deep.equal({ relevant: "${{ steps.changes.outputs.relevant }}" });
+            expect(preview.if).to.match(/^needs\.offline\.outputs\.relevant == 'true' && /);
+        });
+
+        itNeeds(["git", "bash"], ".ci/changed says relevant for anything but prose: test-only, stack-only and unknown files count", () => {
+            const repo = mkdtempSync(path.join(tmpdir(), "changed-"));
+            const git = (...args: string[]): string =>
+                execFileSync("git", ["-c", "user.name=T", "-c", "user.email=t@example.com", ...args], { cwd: repo, encoding: "utf8" }).trim();
+            git("init", "-q");
+            writeFileSync(path.join(repo, "README.md"), "a\n");
+            git("add", ".");
+            git("commit", "-q", "-m", "base");
+            const base = git("rev-parse", "HEAD");
+            const changed = (): string => execFileSync("bash", [path.join(DIR, "..", "..", ".ci", "changed"), base], { cwd: repo, encoding: "utf8" });
+            expect(changed()).to.equal("relevant=false\n");
+            const cases: [string, string][] = [
+                ["README.md", "relevant=false\n"],
+                ["docs/guide.md", "relevant=false\n"],
+                ["test/cli/x.test.ts", "relevant=true\n"],
+                ["Pulumi.staging.yaml", "relevant=true\n"],
+                ["something-new.txt", "relevant=true\n"],
+            ];
+            for (const [file, expected] of cases) {
+                git("reset", "-q", "--hard", base);
+                mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+                writeFileSync(path.join(repo, file), "changed\n");
+                git("add", ".");
+                git("commit", "-q", "-m", file);
+                expect(changed(), file).to.equal(expected);
+            }
         });
 
         it("needs no secret in the offline job: the CI script (npm ci, npm test), check --strict, then diff and plan into the summary", () => {
@@ -142,8 +183,11 @@ describe("GitHub workflows", () => {
             expect(ciScript).to.match(/^export REQUIRE_TOOLS=1$/m);
             expect(ciScript.indexOf("\nnpm ci")).to.be.greaterThan(-1);
             expect(ciScript.indexOf("\nnpm ci")).to.be.lessThan(ciScript.indexOf("\nnpm test"));
-            const check = stepIndex(offline.steps, runs(/slots check --strict/), "slots check --strict");
-            const summary = stepIndex(offline.steps, runs(/GITHUB_STEP_SUMMARY/), "writing the summary");
+            const check = stepIndex(offline.steps, runs(/slots check --strict --base "\$BASE"/), "slots check --strict --base");
+            expect(offline.steps[check].run).to.match(/>> "\$GITHUB_STEP_SUMMARY"/);
+            expect(offline.steps[check].run).to.match(/exit "\$status"$/m);
+            expect(offline.steps[check].env?.BASE).to.equal("${{ github.event.pull_request.base.sha }}");
+            const summary = stepIndex(offline.steps, runs(/slots diff --base/), "writing the summary");
             expect(test).to.be.lessThan(check);
             expect(check).to.be.lessThan(summary);
             const script = offline.steps[summary].run as string;
@@ -178,12 +222,27 @@ describe("GitHub workflows", () => {
         it("runs on pushes to main, one run at a time, never cancelling a running up", () => {
             expect((wf.on.push as { branches: string[] }).branches).to.deep.equal(["main"]);
             expect(wf.concurrency).to.deep.equal({ group: "deploy-staging", "cancel-in-progress": false });
-            expect(Object.keys(wf.jobs)).to.deep.equal(["deploy"]);
+            expect(Object.keys(wf.jobs)).to.deep.equal(["runner", "deploy"]);
         });
 
         it("deploys only main's code, on a runner the stack's adminCidrs can let in", () => {
             expect(wf.jobs.deploy.if).to.equal("github.ref == 'refs/heads/main'");
-            expect(wf.jobs.deploy["runs-on"]).to.equal("${{ vars.STAGING_DEPLOY_RUNNER || 'ubuntu-latest' }}");
+            expect(wf.jobs.deploy["runs-on"]).to.equal("${{ vars.STAGING_DEPLOY_RUNNER }}");
+            expect(wf.jobs.deploy.needs).to.equal("runner");
+        });
+
+        itNeeds(["bash"], "fails at once, with the fix, when STAGING_DEPLOY_RUNNER is unset, on a hosted runner with no secret", () => {
+            const runner = wf.jobs.runner;
+            expect(runner["runs-on"]).to.equal("ubuntu-latest");
+            expect(runner.permissions).to.deep.equal({});
+            expect(JSON.stringify(runner)).not.to.contain("secrets.");
+            const step = runner.steps[0];
+            expect(step.env?.RUNNER_LABEL).to.equal("${{ vars.STAGING_DEPLOY_RUNNER }}");
+            const unset = spawnSync("bash", ["-e", "-c", step.run as string], { env: { PATH: process.env.PATH, RUNNER_LABEL: "" }, encoding: "utf8" });
+            expect(unset.status).to.equal(1);
+            expect(unset.stdout).to.match(/^::error::The repository variable STAGING_DEPLOY_RUNNER is not set\. .*set STAGING_DEPLOY_RUNNER to its label/);
+            const set = spawnSync("bash", ["-e", "-c", step.run as string], { env: { PATH: process.env.PATH, RUNNER_LABEL: "staging-deployer" }, encoding: "utf8" });
+            expect(set.status).to.equal(0);
         });
 
         it("previews to JSON, guards it against the last deployed commit, then runs up", () => {
@@ -209,6 +268,31 @@ describe("GitHub workflows", () => {
             const guard = steps.find(runs(/slots guard/)) as Step;
             expect(guard.env?.ALLOW_SHARED).to.equal("${{ inputs.allow-shared }}");
             expect(guard.run).to.contain('if [ "$ALLOW_SHARED" = "true" ]; then args+=(--allow-shared); fi');
+        });
+    });
+
+    describe("repository settings beside the workflows", () => {
+        const GITHUB = path.join(DIR, "..");
+        it("dependabot updates npm for the root and policy/, and the GitHub Actions", () => {
+            const config = parse(readFileSync(path.join(GITHUB, "dependabot.yml"), "utf8")) as { version: number; updates: { "package-ecosystem": string; directory: string; schedule: { interval: string } }[] };
+            expect(config.version).to.equal(2);
+            expect(config.updates.map((u) => [u["package-ecosystem"], u.directory])).to.deep.equal([
+                ["npm", "/"],
+                ["npm", "/policy"],
+                ["github-actions", "/"],
+            ]);
+            for (const u of config.updates) expect(u.schedule.interval).to.be.oneOf(["daily", "weekly", "monthly"]);
+        });
+        it("CODEOWNERS makes the platform owners review every host path, and not the stack file", () => {
+            const rules = readFileSync(path.join(GITHUB, "CODEOWNERS"), "utf8")
+                .split("\n")
+                .filter((l) => l.trim() !== "" && !l.startsWith("#"))
+                .map((l) => l.trim().split(/\s+/));
+            const owned = new Map(rules.map(([p, ...owners]) => [p, owners]));
+            for (const p of ["/Pulumi.yaml", "/index.ts", "/components/", "/policy/", "/.github/", "/.ci/", "/package.json", "/package-lock.json"]) {
+                expect(owned.get(p), p).to.deep.equal(["@justapply/platform-owners"]);
+            }
+            expect([...owned.keys()].some((p) => p === "*" || p.includes("Pulumi.staging") || p.includes("Pulumi.*"))).to.equal(false);
         });
     });
 });
