@@ -63,6 +63,7 @@ export function describeChange(id: string, before: RawClaim | null, after: RawCl
     }
     const parts = fields.map((f) => {
         if (f === "redeploy") return `redeploy ${show(f, b[f] ?? 0)} → ${show(f, a[f] ?? 0)} (deploys ${deployed(a)} again)`;
+        if (f === "expiresAt") return a[f] === undefined ? "end removed (open-ended)" : `until ${String(a[f])}`;
         if (f === "longRunning") {
             return a[f] === undefined ? "long-running note removed" : `long-running: ${show(f, a[f])}`;
         }

@@ -18,6 +18,7 @@ import {
     LIST_HELP,
     REDEPLOY_HELP,
     RELEASE_HELP,
+    REPOINT_HELP,
     TABLE_HELP,
 } from "../../cli/help";
 import { COMMIT, DIGIT_COMMIT, ROOT, Run, STACK_TEXT, claimArgs, run, stackText, tempProject } from "./harness";
@@ -77,6 +78,7 @@ describe("slots command", () => {
         const helps: [string, string][] = [
             ["list", LIST_HELP],
             ["claim", CLAIM_HELP],
+            ["repoint", REPOINT_HELP],
             ["release", RELEASE_HELP],
             ["redeploy", REDEPLOY_HELP],
             ["extend", EXTEND_HELP],
@@ -275,6 +277,19 @@ describe("slots command", () => {
         }
         fail("a second claim for a task in another case", claimArgs("job-1", ["--slot", "3"]), 1, [/task job-1 already holds staging-1/], [claimArgs("JOB-1")]);
         fail("redeploy of a free slot", ["redeploy", "2"], 1, [/staging-2 is not claimed/]);
+        ok("extend --until writes expiresAt as a quoted UTC time, from a date or a date-time", ["extend", "1", "--long-running", "soak", "--until", "2026-12-01"], {
+            stdout: [/staging-1 stays claimed until 2026-12-01T00:00:00Z, then shows as stale\./, /staging-1: In Use by alice for JOB-1; long-running: soak; until 2026-12-01T00:00:00Z\n/],
+            file: (t) => {
+                expect(t).to.contain('expiresAt: "2026-12-01T00:00:00Z"');
+                expect(Object.keys(claims(t)["1"])).to.deep.equal(["owner", "task", "branch", "commit", "claimedAt", "longRunning", "expiresAt"]);
+            },
+        }, [claimArgs("JOB-1")]);
+        ok("extend --until alone keeps the claim's note and takes a time", ["extend", "1", "--until", "2026-11-24T18:30Z"], {
+            file: (t) => expect(claims(t)["1"]).to.include({ longRunning: "soak", expiresAt: "2026-11-24T18:30:00Z" }),
+        }, [claimArgs("JOB-1", ["--long-running", "soak"])]);
+        fail("extend --until with no note anywhere", ["extend", "1", "--until", "2026-12-01"], 1, [/^staging-1 has no long-running note; say why it stays: slots extend 1 --until 2026-12-01 --long-running "why"\n$/], [claimArgs("JOB-1")]);
+        fail("extend --until in the past", ["extend", "1", "--long-running", "x", "--until", "2026-11-01"], 1, [/^--until 2026-11-01T00:00:00Z is not in the future; give a later date \(it is now 2026-11-23T12:00:00Z\)\n$/], [claimArgs("JOB-1")]);
+        fail("extend --until that is not a date", ["extend", "1", "--long-running", "x", "--until", "next friday"], 1, [/^--until "next friday" is not a UTC date or time; write it like 2026-12-01 or 2026-12-01T18:00Z\n$/], [claimArgs("JOB-1")]);
         fail("extend with a note over 200 characters", ["extend", "1", "--long-running", "x".repeat(201)], 1, [/staging-1 longRunning: longRunning is 201 characters long/], [claimArgs("JOB-1")]);
     });
 

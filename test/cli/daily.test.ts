@@ -276,6 +276,19 @@ describeNeeds(["git"], "the daily workflow with git", () => {
                 expect(git(origin, "log", "-1", "--format=%s", "slots/release-job-5")).to.equal("Release staging-5 (JOB-5)");
             }
         });
+        it("repoint --pr opens the pull request for the re-point, on its own branch", async () => {
+            const app = bareRepository();
+            const { dir, origin } = stackClone();
+            expect((await run(dir, ["claim", "--task", "JOB-4", "--owner", "alice", "--branch", "feature/login", "--slot", "4"], { env: pointAt(app.url) })).code).to.equal(0);
+            git(dir, "commit", "-q", "-am", "claim");
+            const next = pushCommit(app.work, "refs/heads/feature/login");
+            const b = bin("logged-in");
+            const r = await run(dir, ["repoint", "4", "--pr"], { env: { ...pointAt(app.url), ...IDENTITY, PATH: b.path } });
+            expect(r.code, r.stderr).to.equal(0);
+            expect(r.stdout).to.contain("Pull request: https://github.com/justapply/staging-slots/pull/42");
+            expect(git(origin, "log", "-1", "--format=%s", "slots/repoint-job-4")).to.equal(`Re-point staging-4 for JOB-4 to feature/login @ ${next.slice(0, 7)}`);
+            expect(claimsIn(git(origin, "show", "slots/repoint-job-4:Pulumi.staging.yaml"))["4"]).to.include({ task: "JOB-4", commit: next });
+        });
         it("refuses, before editing, a stack file with uncommitted changes and a branch that exists", async () => {
             const { dir } = stackClone();
             const env = { ...process.env, ...IDENTITY };

@@ -155,6 +155,18 @@ describe("slots guard --preview FILE --base REV", () => {
         expect(db.stderr.trimEnd().split("\n").map((l) => l.split(" ")[0])).to.have.members(["staging-10-db", "staging-10-db-role"]);
     });
 
+    it("prints the verdict as JSON with --json, exit code unchanged", async () => {
+        const ok = await guard(["--preview", "claim-staging-4.json", "--base", base, "--json"]);
+        expect(ok.code).to.equal(0);
+        expect(JSON.parse(ok.stdout)).to.deep.equal({ ok: true, changedSlots: [4], changes: 2, violations: [] });
+        const bad = await guard(["--preview", "update-other-slot.json", "--base", base, "--json"]);
+        expect(bad.code).to.equal(1);
+        const verdict = JSON.parse(bad.stdout) as { ok: boolean; violations: { name: string; slot: number | null; ops: string[]; reason: string }[] };
+        expect(verdict.ok).to.equal(false);
+        expect(verdict.violations.map((v) => [v.name, v.slot, v.ops])).to.deep.equal([["staging-5-dns", 5, ["update"]]]);
+        expect(verdict.violations[0].reason).to.match(/^update in staging-5, whose claim did not change/);
+    });
+
     it("lets a host change through only with --allow-shared", async () => {
         repo.write(baseValues());
         expect((await guard(["--preview", "resize-droplet.json", "--base", base])).code).to.equal(1);
@@ -186,7 +198,7 @@ describe("slots guard --preview FILE --base REV", () => {
     it("requires --preview, with the usage and exit 2", async () => {
         const r = await guard(["--base", base]);
         expect(r.code).to.equal(2);
-        expect(r.stderr).to.match(/^--preview FILE is required\n\nusage: slots guard --preview FILE/);
+        expect(r.stderr).to.match(/^slots: --preview FILE is required\nUsage: slots guard --preview FILE/);
         expect((await guard(["--preview"])).code).to.equal(2);
     });
 });

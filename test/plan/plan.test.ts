@@ -96,6 +96,12 @@ describe("slots plan --base: what a stack file edit changes, by slot", function 
         expect(text.stdout).to.match(/~ update command:remote:Command staging-4-deploy: stdin \[secret\]/);
     });
 
+    it("changes no resource when a claim only gets an end (expiresAt): nothing that runs changed", async () => {
+        const base = repo.commit(CLAIMED);
+        repo.write({ ...baseValues(), claims: { "4": claim({ expiresAt: "2026-12-01T00:00:00Z" }) } });
+        expect(await planJson(repo, base)).to.deep.equal([]);
+    });
+
     it("reports the host's resources, and no slot, when a host setting changes", async () => {
         const base = repo.commit(baseValues());
         repo.write({ ...baseValues(), dropletSize: "s-8vcpu-16gb" });
@@ -179,8 +185,8 @@ describe("slots plan --base: what a stack file edit changes, by slot", function 
     });
 
     const failures: Array<{ title: string; argv: string[]; code: number; stderr: RegExp }> = [
-        { title: "an unknown flag", argv: ["--bsae", "HEAD"], code: 2, stderr: /Unknown option '--bsae'[\s\S]*usage: slots plan/ },
-        { title: "a positional argument", argv: ["4"], code: 2, stderr: /usage: slots plan/ },
+        { title: "an unknown flag", argv: ["--bsae", "HEAD"], code: 2, stderr: /^slots: unknown option --bsae; did you mean --base\?\nUsage: slots plan/ },
+        { title: "a positional argument", argv: ["4"], code: 2, stderr: /\nUsage: slots plan/ },
         { title: "a revision that does not exist", argv: ["--base", "no-such-branch"], code: 1, stderr: /^--base no-such-branch: no such commit in this clone; fetch it first/ },
         { title: "a revision that looks like an option", argv: ["--base=--output=x"], code: 1, stderr: /^--base "--output=x" is not a git revision/ },
     ];
@@ -216,6 +222,6 @@ describe("slots plan --base: what a stack file edit changes, by slot", function 
     it("prints its usage with --help", async () => {
         const r = await plan(repo, ["--help"]);
         expect(r.code).to.equal(0);
-        expect(r.stdout).to.match(/^usage: slots plan \[--base REV\] \[--json\]/);
+        expect(r.stdout).to.match(/^Usage: slots plan \[--base REV\] \[--json\]/);
     });
 });
