@@ -22,8 +22,9 @@ export function git(io: Pick<Io, "cwd" | "env">, args: readonly string[], timeou
             {
                 cwd,
                 // No password or host-key prompt behind the user's back: a command that needs one
-                // fails clearly (ssh's BatchMode, unless the user set their own ssh command).
-                env: { ...io.env, GIT_TERMINAL_PROMPT: "0", GIT_SSH_COMMAND: io.env.GIT_SSH_COMMAND ?? "ssh -o BatchMode=yes" },
+                // fails clearly, and an unreachable host fails in seconds (ssh's BatchMode and
+                // ConnectTimeout, unless the user set their own ssh command).
+                env: { ...io.env, GIT_TERMINAL_PROMPT: "0", GIT_SSH_COMMAND: io.env.GIT_SSH_COMMAND ?? "ssh -o BatchMode=yes -o ConnectTimeout=15" },
                 timeout: timeoutMs,
                 maxBuffer: 16 * 1024 * 1024,
             },

@@ -53,7 +53,10 @@ export async function run(
         stdout: (t) => (stdout += t),
         stderr: (t) => (stderr += t),
         cwd: dir,
-        env: options.env ?? { ...process.env, NO_COLOR: undefined },
+        // No test reaches a real host: ssh "fails" at once, so the stack file's git@github.com
+        // repository is unreachable everywhere alike (tests that need a repository point the URL
+        // at a local one).
+        env: options.env ?? { ...process.env, NO_COLOR: undefined, GIT_SSH_COMMAND: "false" },
         isTTY: options.isTTY ?? false,
         now: () => options.now ?? NOW,
     });
