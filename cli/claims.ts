@@ -1,4 +1,4 @@
-// The commands that change the stack file: claim, release, redeploy, extend. Each picks the slot,
+// The commands that change the stack file: claim, repoint, release, redeploy, extend. Each picks the slot,
 // refuses what the slot rules forbid with a sentence naming who and what is in the way, and leaves
 // the field-level rules to the program's validator, which judges the whole edited file.
 

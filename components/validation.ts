@@ -355,6 +355,8 @@ function validateClaim(
         c.error(`${base}.commit`, `commit was read as a YAML number (${String(raw.commit)}); write it as a quoted string: commit: "<40-hex sha>"`, slot);
     } else if (typeof raw.commit !== "string") {
         c.error(`${base}.commit`, `commit must be a quoted string, got ${describe(raw.commit)}`, slot);
+    } else if (/^[0-9a-fA-F]{40}$/.test(raw.commit) && !COMMIT.test(raw.commit)) {
+        c.error(`${base}.commit`, `commit ${describe(raw.commit)} has upper-case letters; write it in lowercase: "${raw.commit.toLowerCase()}"`, slot);
     } else if (!COMMIT.test(raw.commit)) {
         c.error(`${base}.commit`, `commit ${describe(raw.commit)} is not a full 40-character lowercase hex SHA; use the full SHA (git rev-parse <branch>)`, slot);
     } else {

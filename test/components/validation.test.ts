@@ -42,7 +42,7 @@ const BAD: BadCase[] = [
     { name: "empty task", raw: c4({ task: "  " }), slot: 4, field: "claims.4.task", says: /must not be empty/ },
     { name: "commit missing", raw: c4({ commit: undefined }), slot: 4, field: "claims.4.commit", says: /commit is required/ },
     { name: "short commit", raw: c4({ commit: "0123456" }), slot: 4, field: "claims.4.commit", says: /full 40-character lowercase hex SHA/ },
-    { name: "uppercase commit", raw: c4({ commit: "0123456789ABCDEF0123456789ABCDEF01234567" }), slot: 4, field: "claims.4.commit", says: /lowercase hex/ },
+    { name: "uppercase commit", raw: c4({ commit: "0123456789ABCDEF0123456789ABCDEF01234567" }), slot: 4, field: "claims.4.commit", says: /has upper-case letters; write it in lowercase/ },
     { name: "commit read as a YAML number", raw: c4({ commit: 1234567890123456789012345678901234567890 }), slot: 4, field: "claims.4.commit", says: /YAML number.*quoted string/ },
     { name: "branch with whitespace", raw: c4({ branch: "feature/my login" }), slot: 4, field: "claims.4.branch", says: /no whitespace/ },
     { name: "branch with a shell metacharacter", raw: c4({ branch: "feature/x;rm -rf" }), slot: 4, field: "claims.4.branch", says: /shell metacharacters/ },
@@ -133,6 +133,13 @@ describe("config validation", () => {
             [{ claimedAt: "2026-11-20T11:00:00Z", expiresAt: "2026-12-01T00:00:00Z" }, "quiet"],
         ];
         for (const [c, want] of table) expect(staleness(c, NOW), JSON.stringify(c)).to.equal(want);
+    });
+
+    it("says how to fix an upper-case commit", () => {
+        const upper = "0123456789ABCDEF0123456789abcdef01234567";
+        expect(errorsOf(c4({ commit: upper })).map(formatProblem)).to.deep.equal([
+            `staging-4 commit: commit "${upper}" has upper-case letters; write it in lowercase: "${upper.toLowerCase()}"`,
+        ]);
     });
 
     it("refuses an expiresAt that is not a UTC time after the claim", () => {
