@@ -291,7 +291,7 @@ describeNeeds(["git"], "the daily workflow with git", () => {
         });
         it("refuses, before editing, a stack file with uncommitted changes and a branch that exists", async () => {
             const { dir } = stackClone();
-            const env = { ...process.env, ...IDENTITY };
+            const env = { ...process.env, ...IDENTITY, GIT_SSH_COMMAND: "false" };
             writeFileSync(path.join(dir, "Pulumi.staging.yaml"), `${STACK_TEXT}# a note\n`);
             const dirty = await run(dir, ["claim", "--task", "JOB-1", "--owner", "a", "--branch", "b", "--commit", "0".repeat(40), "--pr"], { env });
             expect(dirty.code).to.equal(1);
