@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
-import { firstLine, git } from "./git";
+import { GitResult, firstLine, git } from "./git";
 import { Io, UserError } from "./io";
 
 /** What asking the repository about a commit found. */
@@ -65,7 +65,14 @@ export type CommitAnswer =
 export async function askCommit(io: Io, repository: string, given: string): Promise<CommitAnswer> {
     const commit = given.trim().toLowerCase();
     if (!FULL.test(commit) && !SHORT.test(commit)) return { state: "found", commit: given };
-    const listing = await git(io, ["ls-remote", "--", repository]);
+    let listing: GitResult;
+    try {
+        listing = await git(io, ["ls-remote", "--", repository]);
+    } catch (e) {
+        // No git at all: as unreachable as a repository can be.
+        if (e instanceof UserError) return FULL.test(commit) ? { state: "unverified", commit, why: e.lines.join("; ") } : { state: "refused", message: `commit ${given} is not a full SHA and cannot be resolved without git (${e.lines.join("; ")}); pass the full 40-character SHA` };
+        throw e;
+    }
     if (listing.code !== 0) {
         const why = listing.code === 124 ? "it did not answer within a minute" : firstLine(listing.stderr) || `git exited with ${listing.code}`;
         if (!FULL.test(commit)) {
