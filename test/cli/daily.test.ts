@@ -4,7 +4,7 @@
 
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
@@ -20,10 +20,26 @@ function claimsIn(text: string): Record<string, Record<string, unknown>> {
 
 const LATER = new Date("2026-11-25T12:00:00Z");
 
+// Every folder these tests make, removed when they are done.
+const made: string[] = [];
+function kept(dir: string): string {
+    made.push(dir);
+    return dir;
+}
+after(() => {
+    for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+const project = (text?: string): string => kept(tempProject(text));
+function appRepository(): ReturnType<typeof bareRepository> {
+    const app = bareRepository();
+    kept(path.dirname(app.work));
+    return app;
+}
+
 /** A project folder that is a git clone of a bare "stack" remote, with origin/main fetched. */
 function stackClone(): { dir: string; origin: string } {
-    const dir = tempProject();
-    const origin = path.join(mkdtempSync(path.join(tmpdir(), "slots-origin-")), "stack.git");
+    const dir = project();
+    const origin = path.join(kept(mkdtempSync(path.join(tmpdir(), "slots-origin-"))), "stack.git");
     git(path.dirname(origin), "init", "-q", "--bare", origin);
     git(dir, "init", "-q");
     git(dir, "add", "Pulumi.yaml", "Pulumi.staging.yaml");
@@ -36,7 +52,7 @@ function stackClone(): { dir: string; origin: string } {
 
 /** A second clone of `origin`, as a colleague has it. */
 function colleague(origin: string): string {
-    const dir = path.join(mkdtempSync(path.join(tmpdir(), "slots-colleague-")), "stack");
+    const dir = path.join(kept(mkdtempSync(path.join(tmpdir(), "slots-colleague-"))), "stack");
     git(path.dirname(dir), "clone", "-q", origin, dir);
     return dir;
 }
@@ -46,9 +62,9 @@ const IDENTITY = { GIT_AUTHOR_NAME: "Alice", GIT_AUTHOR_EMAIL: "alice@example.co
 describeNeeds(["git"], "the daily workflow with git", () => {
     describe("slots repoint", () => {
         it("keeps the slot, URL and database and moves the claim to the branch's new head", async () => {
-            const app = bareRepository();
+            const app = appRepository();
             const env = pointAt(app.url);
-            const dir = tempProject();
+            const dir = project();
             expect((await run(dir, ["claim", "--task", "JOB-123", "--owner", "alice", "--branch", "feature/login", "--slot", "4"], { env })).code).to.equal(0);
             const before = claimsIn(stackText(dir))["4"];
             const next = pushCommit(app.work, "refs/heads/feature/login");
@@ -59,19 +75,19 @@ describeNeeds(["git"], "the daily workflow with git", () => {
             expect(claimsIn(stackText(dir))).to.deep.equal({ "4": { ...before, commit: next } });
         });
         it("takes --branch and --task (any case), and a short SHA the repository resolves", async () => {
-            const app = bareRepository();
+            const app = appRepository();
             const env = pointAt(app.url);
             const other = pushCommit(app.work, "refs/heads/feature/other");
-            const dir = tempProject();
+            const dir = project();
             expect((await run(dir, ["claim", "--task", "JOB-7", "--owner", "alice", "--branch", "feature/login", "--slot", "7", "--commit", app.head], { env })).code).to.equal(0);
             const r = await run(dir, ["repoint", "--task", "job-7", "--branch", "feature/other", "--commit", other.slice(0, 8).toUpperCase()], { env });
             expect(r.code, r.stderr).to.equal(0);
             expect(claimsIn(stackText(dir))["7"]).to.include({ task: "JOB-7", branch: "feature/other", commit: other });
         });
         it("accepts a commit below a branch tip, and says so when nothing changes", async () => {
-            const app = bareRepository();
+            const app = appRepository();
             const env = pointAt(app.url);
-            const dir = tempProject();
+            const dir = project();
             expect((await run(dir, ["claim", "--task", "JOB-1", "--owner", "alice", "--branch", "feature/login"], { env })).code).to.equal(0);
             pushCommit(app.work, "refs/heads/feature/login");
             const older = app.head;
@@ -79,9 +95,9 @@ describeNeeds(["git"], "the daily workflow with git", () => {
             expect(same).to.deep.equal({ code: 0, stdout: `staging-1 already runs feature/login @ ${older.slice(0, 7)}; nothing to change (slots redeploy 1 deploys it again).\n`, stderr: "" });
         });
         it("refuses a commit the repository does not have, naming it, file untouched", async () => {
-            const app = bareRepository();
+            const app = appRepository();
             const env = pointAt(app.url);
-            const dir = tempProject();
+            const dir = project();
             expect((await run(dir, ["claim", "--task", "JOB-1", "--owner", "alice", "--branch", "feature/login"], { env })).code).to.equal(0);
             const before = stackText(dir);
             const missing = "1".repeat(40);
@@ -96,7 +112,7 @@ describeNeeds(["git"], "the daily workflow with git", () => {
             expect(short.stderr).to.match(/^--commit: commit abcdef1 is not a full SHA and .* cannot resolve it \(no branch or tag of it starts with it\); pass the full 40-character SHA/);
         });
         it("refuses a free slot and a usage mistake", async () => {
-            const dir = tempProject();
+            const dir = project();
             const free = await run(dir, ["repoint", "3"]);
             expect(free.code).to.equal(1);
             expect(free.stderr).to.match(/^staging-3 is not claimed; claim it instead/);
@@ -124,7 +140,7 @@ describeNeeds(["git"], "the daily workflow with git", () => {
                         `\n    8:${claim("dave", "JOB-8")}` +
                         `\n    "8":${claim("erin", "JOB-9")}`,
                 );
-            const dir = tempProject(text);
+            const dir = project(text);
             const r = await run(dir, ["check"], { env: pointAt(`file://${path.join(tmpdir(), "slots-no-such-repo.git")}`) });
             expect(r.code).to.equal(1);
             expect(r.stdout).to.equal("");
@@ -146,9 +162,9 @@ describeNeeds(["git"], "the daily workflow with git", () => {
 
     describe("slots check and the repository", () => {
         it("names a claimed commit the repository does not have, and passes one it has", async () => {
-            const app = bareRepository();
+            const app = appRepository();
             const env = pointAt(app.url);
-            const dir = tempProject();
+            const dir = project();
             expect((await run(dir, ["claim", "--task", "JOB-1", "--owner", "alice", "--branch", "feature/login"], { env })).code).to.equal(0);
             expect(await run(dir, ["check"], { env })).to.deep.equal({ code: 0, stdout: "Pulumi.staging.yaml: ok (1 of 10 slots claimed)\n", stderr: "" });
             writeFileSync(path.join(dir, "Pulumi.staging.yaml"), stackText(dir).replace(app.head, "2".repeat(40)));
@@ -161,7 +177,7 @@ describeNeeds(["git"], "the daily workflow with git", () => {
 
     describe("claims against the base branch", () => {
         it("a claim skips a slot taken on origin/main since this clone last pulled", async () => {
-            const app = bareRepository();
+            const app = appRepository();
             const env = pointAt(app.url);
             const { dir, origin } = stackClone();
             const bob = colleague(origin);
@@ -180,7 +196,7 @@ describeNeeds(["git"], "the daily workflow with git", () => {
             expect(again.stderr).to.match(/^task job-9 already holds staging-1 on origin\/main; one slot per task/);
         });
         it("check --base names a slot claimed on both sides since the branch started, with the fix", async () => {
-            const app = bareRepository();
+            const app = appRepository();
             const env = pointAt(app.url);
             const { dir, origin } = stackClone();
             git(dir, "switch", "-q", "-c", "claim-job-1");
@@ -200,7 +216,7 @@ describeNeeds(["git"], "the daily workflow with git", () => {
             expect((await run(dir, ["check", "--base", "HEAD"], { env })).code).to.equal(0);
         });
         it("check --strict --base fails for the change's own stale claim only; stale claims elsewhere are warnings", async () => {
-            const app = bareRepository();
+            const app = appRepository();
             const env = pointAt(app.url);
             const { dir } = stackClone();
             expect((await run(dir, ["claim", "--task", "JOB-9", "--owner", "bob", "--branch", "feature/login", "--slot", "9"], { env })).code).to.equal(0);
@@ -228,7 +244,7 @@ describeNeeds(["git"], "the daily workflow with git", () => {
     describe("--pr", () => {
         /** A bin folder with git (and a gh stand-in that logs its arguments and answers like gh, when `gh` is set). */
         function bin(gh: "logged-in" | "logged-out" | "absent"): { path: string; log: string } {
-            const dir = mkdtempSync(path.join(tmpdir(), "slots-bin-"));
+            const dir = kept(mkdtempSync(path.join(tmpdir(), "slots-bin-")));
             const log = path.join(dir, "gh.log");
             symlinkSync(execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim(), path.join(dir, "git"));
             if (gh !== "absent") {
@@ -240,7 +256,7 @@ describeNeeds(["git"], "the daily workflow with git", () => {
         }
 
         it("claim --pr commits only the stack file on a branch named after the task, pushes it and opens the pull request with gh", async () => {
-            const app = bareRepository();
+            const app = appRepository();
             const { dir, origin } = stackClone();
             writeFileSync(path.join(dir, "notes.txt"), "an unrelated change stays out of the pull request\n");
             const b = bin("logged-in");
@@ -261,7 +277,7 @@ describeNeeds(["git"], "the daily workflow with git", () => {
             expect(calls[1]).to.match(/^pr create --head slots\/claim-job-123 --base main --title Claim staging-1 for JOB-123 --body - staging-1: Available → In Use by alice for JOB-123, feature\/login @ [0-9a-f]{7}/);
         });
         it("without gh (or logged out) pushes the branch and prints the exact command to open the pull request", async () => {
-            const app = bareRepository();
+            const app = appRepository();
             for (const gh of ["absent", "logged-out"] as const) {
                 const { dir, origin } = stackClone();
                 expect((await run(dir, ["claim", "--task", "JOB-5", "--owner", "alice", "--branch", "feature/login", "--slot", "5"], { env: pointAt(app.url) })).code).to.equal(0);
@@ -277,7 +293,7 @@ describeNeeds(["git"], "the daily workflow with git", () => {
             }
         });
         it("repoint --pr opens the pull request for the re-point, on its own branch", async () => {
-            const app = bareRepository();
+            const app = appRepository();
             const { dir, origin } = stackClone();
             expect((await run(dir, ["claim", "--task", "JOB-4", "--owner", "alice", "--branch", "feature/login", "--slot", "4"], { env: pointAt(app.url) })).code).to.equal(0);
             git(dir, "commit", "-q", "-am", "claim");
