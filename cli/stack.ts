@@ -198,7 +198,7 @@ export async function editStack<T>(
                 ...errors.map((p) => `  ${formatProblem(p)}`),
             ]);
         }
-        // Nothing to change (a release of a free slot): the file is not even rewritten.
+        // Nothing changed (the claim went meanwhile, say): the file is not even rewritten.
         if (text === before.text) return { before, after, outcome };
         if (readFileSync(before.file, "utf8") !== before.text) {
             throw new UserError([`${before.name} changed while the command was editing it; nothing was written. Run the command again`]);
