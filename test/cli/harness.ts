@@ -64,7 +64,7 @@ export async function run(
 }
 
 /** Runs the real executable (cli/bin.js) as a separate process in `dir`. */
-export function runProcess(dir: string, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+export function runProcess(dir: string, argv: readonly string[], env: NodeJS.ProcessEnv = { ...process.env, GIT_SSH_COMMAND: "false" }): Promise<Run> {
     return new Promise((resolve, reject) => {
         const child = spawn(process.execPath, [path.join(ROOT, "cli", "bin.js"), ...argv], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
         let stdout = "";
