@@ -122,6 +122,12 @@ function stackFile(io: Io, args: Args): string {
     }
 }
 
+/** The pull request body for an edit: one line per slot it changes, then who opened it and what happens next. */
+export function describeEdit(edited: Edited<unknown>, openedWith: string): string {
+    const changes = diffClaims(edited.before.raw, edited.after.raw);
+    return [...changes.map((c) => `- ${c.summary}`), "", `${openedWith} After the merge, \`pulumi up\` makes it real; the review reads the preview.`].join("\n");
+}
+
 /**
  * After the edit: reports it, and with --pr commits it on its own branch, pushes it, opens the
  * pull request (or prints the commands that do) and puts the working tree's stack file back as
@@ -130,8 +136,7 @@ function stackFile(io: Io, args: Args): string {
 async function finishEdit(io: Io, edited: Edited<unknown>, lead: string, pr: string | undefined, message: string): Promise<void> {
     report(io, edited, lead, pr !== undefined);
     if (pr === undefined) return;
-    const changes = diffClaims(edited.before.raw, edited.after.raw);
-    const description = [...changes.map((c) => `- ${c.summary}`), "", `Opened with \`slots\`. After the merge, \`pulumi up\` makes it real; the review reads the preview.`].join("\n");
+    const description = describeEdit(edited, "Opened with `slots`.");
     const result = await openPullRequest(io, { repoDir: io.cwd, file: edited.before.file, branch: pr, message, description });
     writeFileSync(edited.before.file, edited.before.text);
     const lines = [`Committed on branch ${result.branch} (${result.commit.slice(0, 7)}): ${message}`];
@@ -163,6 +168,69 @@ async function givenCommit(io: Io, settings: Settings, commit: string): Promise<
     return checked.commit;
 }
 
+/** What a claim asks for, as `slots claim` and the dashboard take it. */
+export interface ClaimRequest {
+    readonly task: string;
+    readonly owner: string;
+    readonly branch: string;
+    /** As given (full or short SHA); the branch's head in the repository when absent. */
+    readonly commit?: string;
+    readonly pool: string;
+    /** The slot to take; the lowest free slot of the pool when absent. */
+    readonly slot?: number;
+    readonly purpose?: string;
+    readonly longRunning?: string;
+}
+
+/** A claim ready to be written: its fields, and the base branch's claims it is chosen against. */
+export interface PreparedClaim {
+    readonly request: ClaimRequest;
+    readonly values: Readonly<Record<string, FieldValue>>;
+    readonly base: BaseClaims | undefined;
+}
+
+/**
+ * What `slots claim` asks before taking the lock (the network may be slow, the edit is not): the
+ * branch name, the commit (the branch's head, or the given one checked against the repository;
+ * warnings go to io.stderr) and the claims at the base branch (`baseRev`, default origin/main).
+ */
+export async function prepareClaim(io: Io, stack: string, request: ClaimRequest, baseRev?: string): Promise<PreparedClaim> {
+    const why = branchProblem(request.branch);
+    if (why) throw new UserError([`branch "${request.branch}" ${why}`]);
+    const current = readStack(io, stack);
+    const settings = requireSettings(current, "claim a slot");
+    const commit = request.commit === undefined ? await branchHead(io, settings.repository, request.branch) : await givenCommit(io, settings, request.commit);
+    const base = claimsAt(current, io.cwd, baseRev, io.now());
+    const values: Record<string, FieldValue> = { owner: request.owner, task: request.task, branch: request.branch, commit, claimedAt: timestamp(io.now()) };
+    if (request.purpose !== undefined) values.purpose = request.purpose;
+    if (request.pool !== DEFAULTS.pool) values.pool = request.pool;
+    if (request.longRunning !== undefined) values.longRunning = request.longRunning;
+    return { request, values, base };
+}
+
+/**
+ * Chooses the slot for a prepared claim against `current` (a UserError says what is in the way).
+ * `view` lets a caller count more slots as held than the file shows (the dashboard adds claims
+ * still waiting for review) and refuse before the slot is chosen.
+ */
+export function claimSlot(current: Stack, claim: PreparedClaim, view: (s: Settings) => Settings = (s) => s): number {
+    const { task, pool, slot } = claim.request;
+    return chooseSlot(view(requireSettings(current, "claim a slot")), { task, pool, ...(slot === undefined ? {} : { slot }) }, claim.base);
+}
+
+/** The claim edit, for editStack: chooses the slot in the fresh file and writes the claim there. */
+export function applyClaim(fresh: Stack, claim: PreparedClaim, view?: (s: Settings) => Settings): { slot: number; outcome: number } {
+    const chosen = claimSlot(fresh, claim, view);
+    insertClaim(fresh.doc, chosen, claim.values);
+    return { slot: chosen, outcome: chosen };
+}
+
+/** The release edit, for editStack: removes the claim on `slot`. */
+export function applyRelease(fresh: Stack, slot: number): { slot: number; outcome: number } {
+    removeClaim(fresh.doc, slot);
+    return { slot, outcome: slot };
+}
+
 /** `slots claim`. */
 export async function claimCommand(argv: readonly string[], io: Io): Promise<number> {
     const options = {
@@ -184,39 +252,29 @@ export async function claimCommand(argv: readonly string[], io: Io): Promise<num
     }
     const missing = ["task", "owner", "branch"].filter((o) => args.string(o) === undefined);
     if (missing.length > 0) throw new UsageError(`missing ${missing.map((o) => `--${o}`).join(", ")}`, CLAIM_HELP);
-    const task = args.string("task") as string;
-    const owner = args.string("owner") as string;
-    const branch = args.string("branch") as string;
-    const pool = args.string("pool") ?? DEFAULTS.pool;
     const requested = args.string("slot");
-    const slot = requested === undefined ? undefined : slotArgument(requested, CLAIM_HELP);
-
-    // Ask the repository and the base branch before taking the lock: the network may be slow, the
-    // edit is not.
-    const why = branchProblem(branch);
-    if (why) throw new UserError([`branch "${branch}" ${why}`]);
-    const current = readStack(io, args.stack);
-    const settings = requireSettings(current, "claim a slot");
-    const given = args.string("commit");
-    const commit = given === undefined ? await branchHead(io, settings.repository, branch) : await givenCommit(io, settings, given);
-    const base = claimsAt(current, io.cwd, args.string("base"), io.now());
-    const values: Record<string, FieldValue> = { owner, task, branch, commit, claimedAt: timestamp(io.now()) };
-    const purpose = args.string("purpose");
-    const longRunning = args.string("long-running");
-    if (purpose !== undefined) values.purpose = purpose;
-    if (pool !== DEFAULTS.pool) values.pool = pool;
-    if (longRunning !== undefined) values.longRunning = longRunning;
+    const optional = (name: string, key: keyof ClaimRequest): Partial<ClaimRequest> => {
+        const v = args.string(name);
+        return v === undefined ? {} : { [key]: v };
+    };
+    const request: ClaimRequest = {
+        task: args.string("task") as string,
+        owner: args.string("owner") as string,
+        branch: args.string("branch") as string,
+        pool: args.string("pool") ?? DEFAULTS.pool,
+        ...(requested === undefined ? {} : { slot: slotArgument(requested, CLAIM_HELP) }),
+        ...optional("commit", "commit"),
+        ...optional("purpose", "purpose"),
+        ...optional("long-running", "longRunning"),
+    };
+    const claim = await prepareClaim(io, args.stack, request, args.string("base"));
     // Refuse what is in the way before --pr looks at git, so the plain refusal comes first.
-    chooseSlot(settings, { task, pool, ...(slot === undefined ? {} : { slot }) }, base);
-    const pr = await prepareEdit(io, args, "claim", task);
+    claimSlot(readStack(io, args.stack), claim);
+    const pr = await prepareEdit(io, args, "claim", request.task);
 
-    const edited = await editStack(io, args.stack, (fresh: Stack) => {
-        const chosen = chooseSlot(requireSettings(fresh, "claim a slot"), { task, pool, ...(slot === undefined ? {} : { slot }) }, base);
-        insertClaim(fresh.doc, chosen, values);
-        return { slot: chosen, outcome: chosen };
-    });
+    const edited = await editStack(io, args.stack, (fresh: Stack) => applyClaim(fresh, claim));
     const url = edited.after.result.settings ? slotLayout(edited.outcome, edited.after.result.settings.domain).url : "";
-    await finishEdit(io, edited, `Claimed ${id(edited.outcome)} for ${task}${url ? `: ${url}` : ""}`, pr, `Claim ${id(edited.outcome)} for ${task}`);
+    await finishEdit(io, edited, `Claimed ${id(edited.outcome)} for ${request.task}${url ? `: ${url}` : ""}`, pr, `Claim ${id(edited.outcome)} for ${request.task}`);
     return 0;
 }
 
@@ -273,10 +331,7 @@ export async function releaseCommand(argv: readonly string[], io: Io): Promise<n
         return 0;
     }
     const pr = await prepareEdit(io, args, "release", typeof held.task === "string" ? held.task : id(slot));
-    const edited = await editStack(io, args.stack, (fresh: Stack) => {
-        removeClaim(fresh.doc, slot);
-        return { slot, outcome: slot };
-    });
+    const edited = await editStack(io, args.stack, (fresh: Stack) => applyRelease(fresh, slot));
     await finishEdit(io, edited, `Released ${id(slot)}; its database is kept.`, pr, `Release ${id(slot)}${typeof held.task === "string" ? ` (${held.task})` : ""}`);
     return 0;
 }
