@@ -27,6 +27,7 @@ Commands:
   table [--json]                    the slot usage registry table in markdown
   plan [--base REV] [--json]        offline evaluation of the program: resources that change
   guard --preview FILE [--json]     fails if a pulumi preview touches what it must not
+  serve [--port 8080] --remote URL  the Staging Dashboard and API: claims become pull requests
 
 Every command takes --stack NAME (default: staging) and --help. claim, repoint, release and
 extend take --pr: commit the edit on a new branch and open the pull request (gh), or print the
@@ -190,4 +191,34 @@ Options:
   --from-stack          require the stack outputs (fail when pulumi cannot read them)
   --json                the rows and the markdown as JSON
 ${STACK}
+`;
+
+export const SERVE_HELP = `\
+Usage: slots serve --remote URL [--port 8080] [--host 127.0.0.1] [--base main] [--stack NAME]
+                   [--github-repo OWNER/NAME] [--jwks-url URL] [--jwt-issuer ISS]
+                   [--jwt-audience AUD] [--read-auth open|token] [--writes-per-minute 10]
+                   [--refresh-seconds 10] [--trust-proxy]
+
+Serves the Staging Dashboard at /staging and its API at /api/staging/slots. Reads show the stack
+file on the base branch of the remote, with the changes waiting for review. A claim or release
+(admin JWT) runs the same edit as slots claim / slots release on a fresh clone, pushes it to the
+branch staging-slots/staging-N and opens a pull request with gh; nothing else is written.
+
+Options:
+  --remote URL          the git remote to clone and push branches to (or SLOTS_REMOTE)
+  --port N              port to listen on (default: 8080; 0 picks a free one)
+  --host ADDR           address to listen on (default: 127.0.0.1; 0.0.0.0 for every interface)
+  --base BRANCH         the branch pull requests target (default: main)
+  --github-repo O/N     the repository gh opens pull requests on (default: from --remote)
+  --jwks-url URL        verify tokens with this issuer's keys instead of SLOTS_JWT_SECRET
+  --jwt-issuer ISS      tokens must have this iss
+  --jwt-audience AUD    tokens must have this aud
+  --read-auth MODE      open (default): anyone may read; token: reads need a valid token too
+  --writes-per-minute N claims and releases one client address may send a minute (default: 10)
+  --refresh-seconds N   how long a read of the remote is reused (default: 10)
+  --trust-proxy         take the client address from X-Forwarded-For (behind a proxy only)
+${STACK}
+
+Environment: SLOTS_JWT_SECRET (HMAC secret, at least 32 bytes) unless --jwks-url; GH_TOKEN for
+gh (pull_requests: write); git's own credentials for the remote (e.g. GIT_SSH_COMMAND).
 `;

@@ -1,0 +1,158 @@
+// What the dashboard and GET /api/staging/slots show, as plain data: `slots list`'s rows
+// (cli/list.ts) under the seed's column names, with the changes waiting for review, the live state
+// and the waitlist where a source for them is configured. Pure: the server reads, this shapes.
+
+import { Claim, DEFAULTS, Settings } from "../components/settings";
+import { staleness } from "../components/validation";
+import { slotRows } from "../cli/list";
+import { PendingChange } from "./remote";
+
+/** What a slot runs right now, from the `slots status` logic where a server has it. */
+export interface LiveState {
+    /** One word a person reads, e.g. `running`, `down`, `deploying`. */
+    readonly state: string;
+    /** The commit the slot reports (`/api/version`), when it answered. */
+    readonly commit_sha: string | null;
+    /** When the deployment last succeeded (the registry row's deployed_at). */
+    readonly deployed_at: string | null;
+}
+
+/** The source of live state per slot; none configured = every slot's `live` is null. */
+export type LiveStateSource = (slots: readonly number[]) => Promise<ReadonlyMap<number, LiveState>>;
+
+/** One entry of the waitlist, where the stack file has one. */
+export interface WaitlistEntry {
+    readonly task: string;
+    readonly owner: string;
+    readonly pool: string | null;
+    readonly since: string | null;
+}
+
+/** The waitlist of a stack's decoded config; none configured = an empty list. */
+export type WaitlistSource = (raw: Readonly<Record<string, unknown>>) => readonly WaitlistEntry[];
+
+/** A change to the slot waiting for review. */
+export interface ApiPending {
+    readonly change: PendingChange["change"];
+    readonly branch: string;
+    readonly summary: string;
+    /** Known when this server opened the pull request. */
+    readonly pull_request_url: string | null;
+}
+
+/** One slot in GET /api/staging/slots; every key is always present. */
+export interface ApiSlot {
+    readonly slot_id: number;
+    readonly identifier: string;
+    readonly url: string;
+    readonly subdomain: string;
+    readonly campaign_ui_port: number;
+    readonly airflow_port: number;
+    readonly database_name: string;
+    readonly pools: readonly string[];
+    readonly status: "In Use" | "Available";
+    readonly owner: string | null;
+    readonly task: string | null;
+    readonly branch: string | null;
+    readonly commit_sha: string | null;
+    /** The commit on GitHub when the repository is there. */
+    readonly commit_url: string | null;
+    readonly purpose: string | null;
+    readonly pool: string | null;
+    readonly long_running: string | null;
+    readonly claimed_at: string | null;
+    readonly age_seconds: number | null;
+    /** The claim's end (`expiresAt`, set with slots extend --until); null when open. */
+    readonly expires_at: string | null;
+    /** When the claim is due to be let go: its end, or 24 hours after the claim without a long-running note; null when never. */
+    readonly stale_at: string | null;
+    /** `quiet`, `open-ended` (long-running, no end), `stale` or `expired` (components/validation.ts staleness); null when Available. */
+    readonly staleness: ReturnType<typeof staleness> | null;
+    /** staleness is stale or expired: the holder should release it or say why it stays. */
+    readonly stale: boolean;
+    readonly deployed_at: string | null;
+    readonly live: LiveState | null;
+    readonly pending: readonly ApiPending[];
+}
+
+/** The whole answer of GET /api/staging/slots. */
+export interface ApiSlots {
+    readonly stack: string;
+    readonly file: string;
+    /** The base branch and the commit the stack file was read at. */
+    readonly source: { readonly branch: string; readonly commit: string };
+    readonly generated_at: string;
+    readonly slots: readonly ApiSlot[];
+    readonly waitlist: readonly WaitlistEntry[];
+}
+
+/** `OWNER/NAME` when `url` is a GitHub repository URL (scp-like, ssh or https), else undefined. */
+export function githubRepo(url: string): string | undefined {
+    const m = /^(?:git@github\.com:|ssh:\/\/git@github\.com\/|https:\/\/(?:[^@/]+@)?github\.com\/)([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?\/?$/.exec(url);
+    return m ? `${m[1]}/${m[2]}` : undefined;
+}
+
+/** `https://github.com/OWNER/NAME/commit/SHA` for a GitHub repository URL, else null. */
+export function commitUrl(repository: string, commit: string | null): string | null {
+    if (commit === null) return null;
+    const repo = githubRepo(repository);
+    return repo ? `https://github.com/${repo}/commit/${commit}` : null;
+}
+
+function staleAt(c: Claim | undefined): string | null {
+    if (!c) return null;
+    if (c.expiresAt !== undefined) return c.expiresAt;
+    if (c.longRunning) return null;
+    return new Date(Date.parse(c.claimedAt) + DEFAULTS.staleAfterHours * 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** Everything the dashboard shows, in slot order. */
+export function apiSlots(input: {
+    readonly stack: string;
+    readonly file: string;
+    readonly settings: Settings;
+    readonly source: { readonly branch: string; readonly commit: string };
+    readonly now: Date;
+    readonly pending: readonly PendingChange[];
+    /** Pull request URLs this server opened, by branch. */
+    readonly pullRequests: ReadonlyMap<string, string>;
+    readonly live: ReadonlyMap<number, LiveState>;
+    readonly waitlist: readonly WaitlistEntry[];
+}): ApiSlots {
+    const slots = slotRows(input.settings, input.now).map((r): ApiSlot => {
+        const live = input.live.get(r.slot) ?? null;
+        const claim = input.settings.claims.get(r.slot);
+        const state = claim ? staleness(claim, input.now) : null;
+        return {
+            slot_id: r.slot,
+            identifier: r.id,
+            url: r.url,
+            subdomain: new URL(r.url).host,
+            campaign_ui_port: r.campaignUiPort,
+            airflow_port: r.airflowPort,
+            database_name: r.database,
+            pools: r.pools,
+            status: r.status,
+            owner: r.owner,
+            task: r.task,
+            branch: r.branch,
+            commit_sha: r.commit,
+            commit_url: commitUrl(input.settings.repository, r.commit),
+            purpose: r.purpose,
+            pool: r.pool,
+            long_running: r.longRunning,
+            claimed_at: r.claimedAt,
+            age_seconds: r.ageSeconds,
+            expires_at: claim?.expiresAt ?? null,
+            stale_at: staleAt(claim),
+            staleness: state,
+            stale: state === "stale" || state === "expired",
+            deployed_at: live?.deployed_at ?? null,
+            live,
+            pending: input.pending
+                .filter((p) => p.slot === r.slot)
+                .map((p) => ({ change: p.change, branch: p.branch, summary: p.summary, pull_request_url: input.pullRequests.get(p.branch) ?? null })),
+        };
+    });
+    return { stack: input.stack, file: input.file, source: input.source, generated_at: input.now.toISOString(), slots, waitlist: input.waitlist };
+}
