@@ -1,0 +1,151 @@
+// The Staging Dashboard in a real browser: Debian's Chromium, driven by playwright-core, loads
+// /staging from the real server, the table is checked against the stack file, a claim goes
+// through the form and the pull request link appears. Screenshots (desktop and phone) go to
+// test-artifacts/, which git ignores.
+
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+
+import { expect } from "chai";
+import { BrowserContext, chromium } from "playwright-core";
+
+import { analyse, requireSettings } from "../../cli/stack";
+import { COMMIT, ROOT, STACK_TEXT, run, stackText, tempProject } from "../cli/harness";
+import { NOW } from "../helpers/config";
+import { describeNeeds } from "../helpers/tools";
+import { Remote, TestServer, createRemote, startServer, token } from "./harness";
+
+/** Where the screenshots land (in .gitignore). */
+export const ARTIFACTS = path.join(ROOT, "test-artifacts");
+
+const CHROMIUM = "/usr/bin/chromium";
+
+describeNeeds(["chromium", "git"], "Staging Dashboard in Chromium", function () {
+    let remote: Remote;
+    let server: TestServer;
+    let browser: BrowserContext;
+    let profile: string;
+    let text: string;
+
+    before(async () => {
+        const dir = tempProject(STACK_TEXT);
+        for (const argv of [
+            ["claim", "--task", "JOB-123", "--owner", "alice", "--branch", "feature/login", "--commit", COMMIT, "--slot", "4", "--purpose", "QA <for> PR #123"],
+            ["claim", "--task", "JOB-7", "--owner", "bob", "--branch", "release/2.0", "--commit", COMMIT, "--pool", "staging", "--long-running", "soak test"],
+        ]) {
+            const r = await run(dir, argv, { now: new Date("2026-11-22T09:00:00Z") });
+            expect(r.code, r.stderr).to.equal(0);
+        }
+        text = stackText(dir);
+        rmSync(dir, { recursive: true, force: true });
+        remote = createRemote(text);
+        server = await startServer(remote);
+        profile = mkdtempSync(path.join(tmpdir(), "slots-chromium-"));
+        // A fresh profile each run: launchPersistentContext passes it as --user-data-dir.
+        browser = await chromium.launchPersistentContext(profile, {
+            executablePath: CHROMIUM,
+            headless: true,
+            viewport: { width: 1400, height: 900 },
+            args: [
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        });
+        mkdirSync(ARTIFACTS, { recursive: true });
+    });
+    after(async () => {
+        await browser?.close();
+        await server?.close();
+        remote?.remove();
+        if (profile) rmSync(profile, { recursive: true, force: true });
+    });
+
+    it("shows the stack file's slots, and a claim through the form ends with the pull request's link", async () => {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on("pageerror", (e) => errors.push(e.message));
+        page.on("console", (m) => {
+            if (m.type() === "error") errors.push(m.text());
+        });
+        await page.goto(`${server.url}/staging`);
+
+        const settings = requireSettings(analyse("staging", "Pulumi.staging.yaml", text, NOW), "test");
+        const rows = await page.$$eval("#slots-table tbody tr", (trs) =>
+            trs.map((tr) => {
+                const cell = (label: string): string => (tr.querySelector(`td[data-label="${label}"]`)?.textContent ?? "").trim();
+                return { slot: Number(tr.getAttribute("data-slot")), status: cell("Status"), owner: cell("Owner"), task: cell("Task"), branch: cell("Branch"), commit: cell("Commit"), purpose: cell("Purpose") };
+            }),
+        );
+        expect(rows.map((r) => r.slot)).to.deep.equal([...Array(settings.slotCount).keys()].map((i) => i + 1));
+        for (const r of rows) {
+            const c = settings.claims.get(r.slot);
+            if (!c) {
+                expect(r, `staging-${r.slot}`).to.include({ owner: "-", task: "-", branch: "-", commit: "-" });
+                expect(r.status).to.equal("Available");
+                continue;
+            }
+            expect(r, `staging-${r.slot}`).to.include({ owner: c.owner, task: c.task, branch: c.branch, commit: c.commit.slice(0, 7) });
+            expect(r.status).to.match(/^In Use/);
+        }
+        // Escaped, not interpreted.
+        expect(rows[3].purpose).to.equal("QA <for> PR #123");
+        expect(rows[3].status).to.contain("stale");
+        expect(await page.getAttribute('tr[data-slot="4"] td[data-label="Commit"] a', "href")).to.equal(`https://github.com/justapply/job-search-project/commit/${COMMIT}`);
+
+        await page.fill("#token", await token());
+        await page.fill('input[name="owner"]', "carol");
+        await page.fill('input[name="task"]', "JOB-9");
+        await page.fill('input[name="branch"]', "feature/signup");
+        await page.fill('input[name="commit_sha"]', COMMIT);
+        await page.fill('input[name="purpose"]', "QA for PR #9");
+        await page.click('#claim-form button[type="submit"]');
+        const link = await page.waitForSelector("#pull-request-link", { timeout: 30_000 });
+        const prs = remote.pullRequests();
+        expect(prs).to.have.length(1);
+        expect(await link.getAttribute("href")).to.equal(prs[0].url);
+        expect(await page.textContent("#result")).to.match(/^Claim staging-1 for JOB-9 \(https:\/\/staging-1\.justapply\.net\)\. Pull request:/);
+        expect(remote.fileAt("slots/claim-job-9")).to.contain("owner: carol");
+        // The table refreshed in place: staging-1 now shows the claim waiting for review.
+        await page.waitForSelector('tr[data-slot="1"] .badge.pending');
+        expect(await page.getAttribute('tr[data-slot="1"] .badge.pending', "href")).to.equal(prs[0].url);
+        await page.screenshot({ path: path.join(ARTIFACTS, "dashboard.png"), fullPage: true });
+
+        // A refusal shows the CLI's message, and opens nothing.
+        await page.fill('input[name="task"]', "JOB-123");
+        await page.click('#claim-form button[type="submit"]');
+        await page.waitForSelector("#result.error");
+        expect(await page.textContent("#result")).to.match(/^task JOB-123 already holds staging-4 /);
+        expect(remote.pullRequests()).to.have.length(1);
+
+        // Release from the table: a confirmation, then the release's pull request.
+        page.once("dialog", (d) => void d.accept());
+        await page.click('tr[data-slot="4"] button.release');
+        await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { textContent: string } | null } }).document.querySelector("#result")?.textContent?.startsWith("Release staging-4") ?? false);
+        expect(await page.getAttribute("#pull-request-link", "href")).to.equal(remote.pullRequests()[1].url);
+        expect(remote.fileAt("slots/release-job-123")).not.to.contain("JOB-123");
+        // The refusal's 409 is the only failed request the browser saw; no script error.
+        expect(errors).to.deep.equal(["Failed to load resource: the server responded with a status of 409 (Conflict)"]);
+        await page.close();
+    });
+
+    it("reads on a phone: one card per slot, no sideways scrolling", async () => {
+        const page = await browser.newPage();
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.goto(`${server.url}/staging`);
+        // Strings run in the page: this project compiles without the DOM's types.
+        const overflow = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth");
+        expect(overflow).to.be.at.most(0);
+        expect(await page.isVisible("#slots-table thead")).to.equal(false);
+        const label = await page.evaluate(`getComputedStyle(document.querySelector('tr[data-slot="4"] td[data-label="Owner"]'), "::before").content`);
+        expect(label).to.equal('"Owner"');
+        await page.screenshot({ path: path.join(ARTIFACTS, "dashboard-phone.png"), fullPage: true });
+        await page.close();
+    });
+});
