@@ -2,6 +2,7 @@
 // sentence, and the real executable serves the dashboard until it is sent SIGTERM.
 
 import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import * as path from "node:path";
 
 import { expect } from "chai";
@@ -25,7 +26,8 @@ describe("slots serve: starting", () => {
     ];
     for (const c of cases) {
         it(`${c.argv.join(" ") || "(no options)"}${c.env.SLOTS_JWT_SECRET === undefined ? ", no secret" : c.env.SLOTS_JWT_SECRET === SECRET ? "" : ", a short secret"} → exit ${c.code}`, async () => {
-            const r = await run(tempProject(), ["serve", ...c.argv], { env: env(c.env) });
+            const dir = tempProject();
+            const r = await run(dir, ["serve", ...c.argv], { env: env(c.env) }).finally(() => rmSync(dir, { recursive: true, force: true }));
             expect(r.code).to.equal(c.code);
             expect(r.stderr).to.match(c.stderr);
             if (c.code === 2) expect(r.stderr).to.contain("\nUsage: slots serve --remote URL [--port 8080]");
@@ -33,7 +35,8 @@ describe("slots serve: starting", () => {
         });
     }
     it("--help prints the usage", async () => {
-        const r = await run(tempProject(), ["serve", "--help"]);
+        const dir = tempProject();
+        const r = await run(dir, ["serve", "--help"]).finally(() => rmSync(dir, { recursive: true, force: true }));
         expect(r.code).to.equal(0);
         expect(r.stdout).to.equal(SERVE_HELP);
     });
@@ -42,8 +45,9 @@ describe("slots serve: starting", () => {
 describeNeeds(["git"], "slots serve: the executable", () => {
     it("serves the remote's slots until SIGTERM, then exits 0", async () => {
         const remote = createRemote(STACK_TEXT);
+        const project = tempProject();
         const child = spawn(process.execPath, [path.join(ROOT, "cli", "bin.js"), "serve", "--port", "0", "--remote", remote.url], {
-            cwd: tempProject(),
+            cwd: project,
             env: { ...process.env, SLOTS_JWT_SECRET: SECRET },
             stdio: ["ignore", "pipe", "pipe"],
         });
@@ -71,6 +75,7 @@ describeNeeds(["git"], "slots serve: the executable", () => {
         } finally {
             if (child.exitCode === null) child.kill("SIGKILL");
             remote.remove();
+            rmSync(project, { recursive: true, force: true });
         }
     });
 });
