@@ -96,10 +96,13 @@ export const PROTECTED_TYPES: Readonly<Record<string, string>> = {
 /**
  * Resources that may be replaced (a droplet rebuild re-points the reserved IP; a firewall may be
  * recreated) but never deleted outright, even with --allow-shared: without them the droplet is
- * open to the internet, or unreachable at the address DNS points at.
+ * open to the internet, the managed database accepts connections from anywhere (a cluster with
+ * no trusted sources is reachable by every address), or the droplet is unreachable at the address
+ * DNS points at.
  */
 export const NEVER_DELETED_TYPES: Readonly<Record<string, string>> = {
     "digitalocean:index/firewall:Firewall": "the droplet's firewall",
+    "digitalocean:index/databaseFirewall:DatabaseFirewall": "the database cluster's trusted sources",
     "digitalocean:index/reservedIpAssignment:ReservedIpAssignment": "the reserved IP's assignment to the droplet",
 };
 

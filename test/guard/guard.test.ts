@@ -60,14 +60,16 @@ describe("slots guard rules on pulumi preview --json", () => {
         expect(judgePreview(parsePreview(fixture("delete-slot-database.json"), "p"), shared)).to.have.length(2);
     });
 
-    it("never lets the firewall or the reserved IP's assignment be deleted, even with allowShared; a replace passes", () => {
+    it("never lets the firewall, the database's trusted sources or the reserved IP's assignment be deleted, even with allowShared; a replace passes", () => {
         const shared = { ...SLOT_4, allowShared: true };
         const fw = "urn:pulumi:staging::staging-slots::jobsearch:staging:StagingHost$digitalocean:index/firewall:Firewall::staging-firewall";
+        const dbfw = "urn:pulumi:staging::staging-slots::jobsearch:staging:SharedDatabase$digitalocean:index/databaseFirewall:DatabaseFirewall::staging-postgres-trusted-sources";
         const ipa = "urn:pulumi:staging::staging-slots::jobsearch:staging:StagingHost$digitalocean:index/reservedIpAssignment:ReservedIpAssignment::staging-ip-assignment";
-        const deleted = judgePreview([{ op: "delete", urn: fw }, { op: "delete", urn: ipa }], shared);
-        expect(deleted.map((v) => v.name)).to.have.members(["staging-firewall", "staging-ip-assignment"]);
+        const deleted = judgePreview([{ op: "delete", urn: fw }, { op: "delete", urn: dbfw }, { op: "delete", urn: ipa }], shared);
+        expect(deleted.map((v) => v.name)).to.have.members(["staging-firewall", "staging-postgres-trusted-sources", "staging-ip-assignment"]);
         for (const v of deleted) expect(v.reason).to.match(/must never go away \(not even with --allow-shared\)/);
         expect(judgePreview([{ op: "replace", urn: ipa }, { op: "create-replacement", urn: ipa }, { op: "delete-replaced", urn: ipa }], shared)).to.deep.equal([]);
+        expect(judgePreview([{ op: "replace", urn: dbfw }], shared)).to.deep.equal([]);
     });
 
     it("refuses every change when no claim changed", () => {
