@@ -35,10 +35,13 @@ export function deploymentId(slot: number, claim: Pick<Claim, "branch" | "commit
         .slice(0, 16);
 }
 
+/** The part of a claim that decides what runs; the rest (owner, task, purpose) never reaches a deployment. */
+export type DeployedClaim = Pick<Claim, "branch" | "commit" | "redeploy">;
+
 /** Parameters of one deployment, as the deploy script reads them from stdin. */
 export interface DeployParams {
     readonly layout: SlotLayout;
-    readonly claim: Claim;
+    readonly claim: DeployedClaim;
     readonly repository: string;
     /** postgres://role:password@host:port/db?sslmode=require; secret. */
     readonly databaseUrl: string;
@@ -49,7 +52,9 @@ export interface DeployParams {
 
 /**
  * The deploy script's stdin: `KEY=VALUE` lines. Values never contain line breaks (validation
- * refuses control characters), and the script reads them as data, never as shell.
+ * refuses control characters), and the script reads them as data, never as shell. Only what
+ * changes what runs is here: owner, task and purpose are the registry row's, so editing them
+ * never redeploys the slot.
  */
 export function deployStdin(p: DeployParams): string {
     const lines: Array<[string, string]> = [
@@ -57,9 +62,6 @@ export function deployStdin(p: DeployParams): string {
         ["BRANCH", p.claim.branch],
         ["COMMIT", p.claim.commit],
         ["REPOSITORY", p.repository],
-        ["OWNER", p.claim.owner],
-        ["TASK", p.claim.task],
-        ["PURPOSE", p.claim.purpose],
         ["DEPLOYMENT_ID", deploymentId(p.layout.slot, p.claim)],
         ["HEALTH_TIMEOUT", String(p.healthTimeoutSeconds)],
         ["DATABASE_URL", p.databaseUrl],

@@ -127,7 +127,9 @@ export class StagingSlot extends pulumi.ComponentResource {
                 databaseUrl.apply((url) =>
                     deployStdin({
                         layout,
-                        claim,
+                        // Only what changes what runs: an owner, task or purpose edit is the
+                        // registry row's, and never runs the deployment again.
+                        claim: { branch: claim.branch, commit: claim.commit, redeploy: claim.redeploy },
                         repository: args.repository,
                         databaseUrl: url,
                         appEnv: args.appEnv,

@@ -4,9 +4,10 @@
 // and returns data or text; only input key names ever leave it, never values.
 
 import type { RecordedResource } from "./recorder";
+import { replacingKeys } from "./replacement";
 
 /** What happens to one resource between the two evaluations. */
-export type ChangeOp = "create" | "update" | "delete";
+export type ChangeOp = "create" | "update" | "replace" | "delete";
 
 /** One resource that differs; the shape `slots plan --json` prints. */
 export interface Change {
@@ -16,10 +17,12 @@ export interface Change {
     readonly type: string;
     readonly name: string;
     /**
-     * For an update, the top-level input keys whose values differ, then the resource options that
-     * differ as `opts.<name>`; empty for a create or a delete.
+     * For an update or a replace, the top-level input keys whose values differ, then the resource
+     * options that differ as `opts.<name>`; empty for a create or a delete.
      */
     readonly keys: readonly string[];
+    /** For a replace, the keys among `keys` that force it (the providers' force-new inputs). */
+    readonly replaceKeys?: readonly string[];
 }
 
 /** JSON with object keys sorted at every level, so equal values always give equal text. */
@@ -82,7 +85,13 @@ export function diffEvaluations(base: readonly RecordedResource[], head: readonl
             continue;
         }
         const keys = changedKeys(old, r);
-        if (keys.length > 0) changes.push({ op: "update", slot: r.slot, type: r.type, name: r.name, keys });
+        if (keys.length === 0) continue;
+        const replaceKeys = replacingKeys(r.type, keys, old.inputs, r.inputs);
+        changes.push(
+            replaceKeys.length > 0
+                ? { op: "replace", slot: r.slot, type: r.type, name: r.name, keys, replaceKeys }
+                : { op: "update", slot: r.slot, type: r.type, name: r.name, keys },
+        );
     }
     for (const [id, r] of before) {
         if (!after.has(id)) changes.push({ op: "delete", slot: r.slot, type: r.type, name: r.name, keys: [] });
@@ -92,11 +101,21 @@ export function diffEvaluations(base: readonly RecordedResource[], head: readonl
 
 /** The document `slots plan --json` prints. */
 export function changesJson(changes: readonly Change[]): string {
-    const doc = { changes: changes.map((c) => ({ op: c.op, slot: c.slot, type: c.type, name: c.name, keys: [...c.keys] })) };
+    const doc = {
+        changes: changes.map((c) => ({
+            op: c.op,
+            slot: c.slot,
+            type: c.type,
+            name: c.name,
+            keys: [...c.keys],
+            ...(c.replaceKeys ? { replaceKeys: [...c.replaceKeys] } : {}),
+        })),
+    };
     return JSON.stringify(doc, null, 2) + "\n";
 }
 
-const SIGN: Record<ChangeOp, string> = { create: "+", update: "~", delete: "-" };
+// Pulumi's own signs: `+-` is a replacement (create the new resource, then delete the old one).
+const SIGN: Record<ChangeOp, string> = { create: "+", update: "~", replace: "+-", delete: "-" };
 
 /** Options of the text rendering. */
 export interface RenderOptions {
@@ -129,14 +148,15 @@ export function renderChanges(changes: readonly Change[], opts: RenderOptions): 
         lines.push("", title);
         for (const c of group) {
             const secret = opts.secretKeys?.get(`${c.type}::${c.name}`);
-            const keys = c.keys.map((k) => (secret?.has(k) ? `${k} [secret]` : k));
+            const forcing = new Set(c.replaceKeys ?? []);
+            const keys = c.keys.map((k) => `${k}${secret?.has(k) ? " [secret]" : ""}${forcing.has(k) ? " (forces replacement)" : ""}`);
             lines.push(`  ${SIGN[c.op]} ${c.op} ${c.type} ${c.name}${keys.length ? `: ${keys.join(", ")}` : ""}`);
         }
     }
     const count = (op: ChangeOp): number => changes.filter((c) => c.op === op).length;
     lines.push(
         "",
-        `${plural(changes.length, "change")}: ${count("create")} to create, ${count("update")} to update, ${count("delete")} to delete.`,
+        `${plural(changes.length, "change")}: ${count("create")} to create, ${count("update")} to update, ${count("replace")} to replace, ${count("delete")} to delete.`,
     );
     return lines.join("\n") + "\n";
 }

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 
 import { Evaluation, RecordedResource } from "./recorder";
+import { forcesReplacement } from "./replacement";
 
 const INLINE_LIMIT = 72;
 
@@ -22,12 +23,16 @@ export function summarize(value: unknown): string {
     return json.length > 2 * INLINE_LIMIT ? summarize(json) : json;
 }
 
-function inputLines(key: string, value: unknown): string[] {
+/** Marks an input whose change replaces the resource instead of updating it. */
+export const REPLACES_MARK = "(change replaces)";
+
+function inputLines(key: string, value: unknown, replaces: boolean): string[] {
+    const mark = replaces ? `  ${REPLACES_MARK}` : "";
     // Lists of rules or resources are what a reviewer reads: one element a line, not a digest.
     if (Array.isArray(value) && JSON.stringify(value).length > INLINE_LIMIT) {
-        return [`      ${key}:`, ...value.map((v) => `        - ${summarize(v)}`)];
+        return [`      ${key}:${mark}`, ...value.map((v) => `        - ${summarize(v)}`)];
     }
-    return [`      ${key}: ${summarize(value)}`];
+    return [`      ${key}: ${summarize(value)}${mark}`];
 }
 
 function resourceLines(r: RecordedResource): string[] {
@@ -37,7 +42,7 @@ function resourceLines(r: RecordedResource): string[] {
     const keys = Object.keys(r.redacted)
         .filter((k) => !k.startsWith("__"))
         .sort();
-    return [head, ...keys.flatMap((k) => inputLines(k, r.redacted[k]))];
+    return [head, ...keys.flatMap((k) => inputLines(k, r.redacted[k], forcesReplacement(r.type, k)))];
 }
 
 function bySlotThenName(a: RecordedResource, b: RecordedResource): number {

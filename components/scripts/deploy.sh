@@ -19,7 +19,7 @@ while IFS= read -r line || [[ -n $line ]]; do
   # rendered by the program and must not reach a file the app or compose parses.
   [[ $value != *[[:cntrl:]]* ]] || die "parameter $key contains a control character"
   case $key in
-    SLOT|BRANCH|COMMIT|REPOSITORY|OWNER|TASK|PURPOSE|DATABASE_URL|DEPLOYMENT_ID|HEALTH_TIMEOUT)
+    SLOT|BRANCH|COMMIT|REPOSITORY|DATABASE_URL|DEPLOYMENT_ID|HEALTH_TIMEOUT)
       # A second line for the same key would mean a value smuggled in a line break.
       [[ -z ${param[$key]+set} ]] || die "parameter $key given twice"
       param[$key]=$value
@@ -29,7 +29,7 @@ while IFS= read -r line || [[ -n $line ]]; do
   esac
 done
 
-for required in SLOT BRANCH COMMIT REPOSITORY OWNER TASK DATABASE_URL DEPLOYMENT_ID; do
+for required in SLOT BRANCH COMMIT REPOSITORY DATABASE_URL DEPLOYMENT_ID; do
   [[ -n ${param[$required]:-} ]] || die "missing parameter $required"
 done
 slot=${param[SLOT]}
@@ -125,12 +125,26 @@ else
 fi
 fetch_err=$(mktemp "$dir/.fetch.XXXXXX")
 tmp_files+=("$fetch_err")
-if ! git -C "$checkout" fetch -q --no-tags --depth 1 origin "$commit" 2>"$fetch_err"; then
+# --no-filter: the branch check below makes origin a partial-clone remote whose default filter
+# (commits only) must not apply to the commit that gets checked out.
+if ! git -C "$checkout" fetch -q --no-tags --no-filter --depth 1 origin "$commit" 2>"$fetch_err"; then
   cat "$fetch_err" >&2
   if grep -qiE "not our ref|couldn't find remote ref|no such remote ref|unadvertised object" "$fetch_err"; then
     die "commit $commit (branch $branch) does not exist on $repository; push the branch, or set the claim's commit to a SHA that is on the remote (git rev-parse origin/$branch)"
   fi
   die "cannot fetch commit $commit (branch $branch) from $repository; check that the droplet can reach the repository (deploy key, network)"
+fi
+# The commit must belong to the claimed branch, or the registry and the deploy comment would say
+# `main` for code that is on no reviewed branch (a fork's commit fetched by SHA). The branch's
+# history is fetched as commits only (--filter=tree:0: no trees, no blobs; a server without
+# filter support sends them anyway, which costs time, never correctness) into a ref of its own.
+branch_ref=refs/staging/claimed-branch
+if ! git -C "$checkout" fetch -q --no-tags --refmap= --filter=tree:0 origin "+refs/heads/$branch:$branch_ref" 2>"$fetch_err"; then
+  cat "$fetch_err" >&2
+  die "cannot fetch branch $branch from $repository to check that commit $commit is on it; push the branch, or fix the claim's branch"
+fi
+if ! git -C "$checkout" merge-base --is-ancestor "$commit" "$branch_ref" 2>/dev/null; then
+  die "commit $commit is not on branch $branch of $repository (not reachable from its head $(git -C "$checkout" rev-parse "$branch_ref")); claim a commit of that branch (git rev-parse origin/$branch), or name the branch the commit is on"
 fi
 git -C "$checkout" -c advice.detachedHead=false checkout -q --force --detach "$commit"
 git -C "$checkout" clean -q -ffdx
@@ -200,9 +214,6 @@ tmp_files+=("$tmp_version")
   printf '  "status": "deployed",\n'
   printf '  "branch": %s,\n' "$(json_string "$branch")"
   printf '  "commit": %s,\n' "$(json_string "$commit")"
-  printf '  "owner": %s,\n' "$(json_string "${param[OWNER]}")"
-  printf '  "task": %s,\n' "$(json_string "${param[TASK]}")"
-  printf '  "purpose": %s,\n' "$(json_string "${param[PURPOSE]:-}")"
   printf '  "deploymentId": %s,\n' "$(json_string "${param[DEPLOYMENT_ID]}")"
   printf '  "deployedAt": %s\n' "$(json_string "$deployed_at")"
   printf '}\n'

@@ -36,6 +36,9 @@ describe("npm run plan", () => {
         expect(code).to.equal(0);
         expect(out).to.match(/^stack staging: 10 slots \(\d+ in use\), \d+ resources\n/);
         expect(out).to.include("digitalocean:index/droplet:Droplet staging-droplet [protected]");
+        // The inputs whose change would replace a resource are marked; a resize is in place.
+        expect(out).to.match(/\n {6}image: ubuntu-24-04-x64 {2}\(change replaces\)\n/);
+        expect(out).to.match(/\n {6}size: s-4vcpu-8gb\n/);
         expect(out).to.include("staging-10  ");
     });
 
@@ -47,6 +50,7 @@ describe("npm run plan", () => {
         expect(group).to.include("staging-4  In Use by alice for JOB-123, feature/login @ 0123456  https://staging-4.justapply.net");
         expect(group).to.include("command:remote:Command staging-4-deploy");
         expect(group).to.match(/staging-4-deploy\n(.*\n)*?\s+stdin: \[secret\]\n/);
+        expect(group).to.match(/staging-4-deploy\n(.*\n)*? {6}triggers: .* {2}\(change replaces\)\n/);
         expect(group).to.match(/staging-4-deploy\n(.*\n)*?\s+connection: \[secret\]\n/);
         expect(out.slice(out.indexOf("\nstaging-5  "))).to.not.include("staging-4-");
         expect(out).to.not.include("mock-password");

@@ -47,10 +47,10 @@ describe("slots plan --base: what a stack file edit changes, by slot", function 
             expect: ["create staging-4-deploy"],
         },
         {
-            title: "a re-point to another branch and commit updates slot 4's deployment",
+            title: "a re-point to another branch and commit replaces slot 4's deployment",
             base: CLAIMED,
             head: { ...baseValues(), claims: { "4": claim({ branch: "feature/login-v2", commit: "fedcba9876543210fedcba9876543210fedcba98" }) } },
-            expect: ["update staging-4-deploy"],
+            expect: ["replace staging-4-deploy"],
         },
         {
             title: "a release deletes slot 4's deployment (its database stays)",
@@ -59,10 +59,10 @@ describe("slots plan --base: what a stack file edit changes, by slot", function 
             expect: ["delete staging-4-deploy"],
         },
         {
-            title: "a redeploy bumps slot 4's deployment triggers",
+            title: "a redeploy bumps slot 4's deployment triggers, which replaces it",
             base: CLAIMED,
             head: { ...baseValues(), claims: { "4": claim({ redeploy: 1 }) } },
-            expect: ["update staging-4-deploy"],
+            expect: ["replace staging-4-deploy"],
         },
     ];
 
@@ -79,21 +79,46 @@ describe("slots plan --base: what a stack file edit changes, by slot", function 
         });
     }
 
-    it("names the deployment's changed inputs on a re-point: triggers, stdin and the release command", async () => {
+    it("shows a re-point as a replacement of the deployment, forced by its triggers, with every changed input", async () => {
         const base = repo.commit(CLAIMED);
         repo.write({ ...baseValues(), claims: { "4": claim({ commit: "fedcba9876543210fedcba9876543210fedcba98" }) } });
         const deploy = (await planJson(repo, base)).find((c) => c.name === "staging-4-deploy");
-        expect(deploy?.op).to.equal("update");
+        expect(deploy).to.deep.include({ op: "replace", replaceKeys: ["triggers"] });
         expect(deploy?.keys).to.include.members(["triggers", "stdin", "delete"]);
+        const text = await plan(repo, ["--base", base]);
+        expect(text.stdout).to.match(/^ {2}\+- replace command:remote:Command staging-4-deploy: delete, stdin \[secret\], triggers \(forces replacement\)$/m);
+        expect(text.stdout).to.contain("2 changes: 0 to create, 1 to update, 1 to replace, 0 to delete.\n");
     });
 
-    it("sees a change that only reaches the deployment inside its secret stdin (the claim's purpose)", async () => {
-        const base = repo.commit(CLAIMED);
-        repo.write({ ...baseValues(), claims: { "4": claim({ purpose: "QA for PR #124" }) } });
-        const deploy = (await planJson(repo, base)).find((c) => c.name === "staging-4-deploy");
-        expect(deploy?.keys).to.deep.equal(["stdin"]);
-        const text = await plan(repo, ["--base", base]);
-        expect(text.stdout).to.match(/~ update command:remote:Command staging-4-deploy: stdin \[secret\]/);
+    const cosmetic: Array<{ field: string; value: string }> = [
+        { field: "owner", value: "bob" },
+        { field: "task", value: "JOB-124" },
+        { field: "purpose", value: "QA for PR #124" },
+    ];
+    for (const c of cosmetic) {
+        it(`never redeploys for a new ${c.field}: only the slot's registry row changes`, async () => {
+            const base = repo.commit(CLAIMED);
+            repo.write({ ...baseValues(), claims: { "4": claim({ [c.field]: c.value }) } });
+            const changes = await planJson(repo, base);
+            expect(changes).to.deep.equal([
+                { op: "update", slot: 4, type: "pulumi-nodejs:dynamic:Resource", name: "staging-4-registry", keys: [c.field] },
+            ]);
+        });
+    }
+
+    it("shows host settings that force a replacement as replacements, naming the input", async () => {
+        const base = repo.commit(baseValues());
+        repo.write({ ...baseValues(), dropletImage: "ubuntu-22-04-x64", domain: "example.org" });
+        const changes = await planJson(repo, base);
+        expect(changes.find((c) => c.name === "staging-droplet")).to.deep.include({ op: "replace", keys: ["image"], replaceKeys: ["image"] });
+        const dns = changes.filter((c) => c.type === "digitalocean:index/dnsRecord:DnsRecord");
+        expect(dns).to.have.length(10);
+        for (const d of dns) expect(d).to.deep.include({ op: "replace", replaceKeys: ["domain"] });
+        const text = (await plan(repo, ["--base", base])).stdout;
+        expect(text).to.contain("  +- replace digitalocean:index/droplet:Droplet staging-droplet: image (forces replacement)\n");
+        // A resize is an update in place, not a replacement.
+        repo.write({ ...baseValues(), dropletSize: "s-8vcpu-16gb" });
+        expect((await planJson(repo, base)).map((c) => c.op)).to.deep.equal(["update"]);
     });
 
     it("changes no resource when a claim only gets an end (expiresAt): nothing that runs changed", async () => {
@@ -128,7 +153,7 @@ describe("slots plan --base: what a stack file edit changes, by slot", function 
         const changes = doc.changes as Array<Record<string, unknown>>;
         for (const c of changes) {
             expect(Object.keys(c)).to.deep.equal(["op", "slot", "type", "name", "keys"]);
-            expect(["create", "update", "delete"]).to.include(c.op);
+            expect(["create", "update", "replace", "delete"]).to.include(c.op);
             expect(Array.isArray(c.keys)).to.equal(true);
         }
         expect(changes.find((c) => c.name === "staging-4-deploy")).to.deep.equal({
@@ -152,7 +177,7 @@ describe("slots plan --base: what a stack file edit changes, by slot", function 
         expect(at("\nshared (host, database, project)\n")).to.be.greaterThan(at("\nstaging-7\n"));
         expect(out).to.contain("  + create command:remote:Command staging-4-deploy\n");
         expect(out).to.contain("  ~ update digitalocean:index/droplet:Droplet staging-droplet: size\n");
-        expect(out).to.match(/\d+ changes: 2 to create, \d+ to update, 0 to delete\.\n$/);
+        expect(out).to.match(/\d+ changes: 2 to create, \d+ to update, 0 to replace, 0 to delete\.\n$/);
     });
 
     it("never prints a secret, in text or JSON", async () => {

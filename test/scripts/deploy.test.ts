@@ -123,7 +123,10 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         expect(git(checkout, "rev-parse", "HEAD")).to.equal(repo.first);
         expect(git(checkout, "status", "--porcelain", "--ignored")).to.equal("");
         expect(git(checkout, "rev-parse", "--is-shallow-repository")).to.equal("true");
-        expect(git(checkout, "rev-list", "--count", "--all")).to.equal("1");
+        // The branch check fetched the branch's commits only: no tree or blob of another commit
+        // (the first commit's own tree is all there is of it).
+        expect(git(checkout, "merge-base", "--is-ancestor", repo.first, "refs/staging/claimed-branch")).to.equal("");
+        expect(git(checkout, "rev-parse", "refs/staging/claimed-branch")).to.equal(repo.second);
         expect(() => execFileSync("git", ["-C", checkout, "symbolic-ref", "-q", "HEAD"], { stdio: "ignore" })).to.throw();
 
         const envPath = path.join(slotDir(droplet, A), `.env.staging-${A}`);
@@ -152,9 +155,6 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
             status: "deployed",
             branch: "feature/login",
             commit: repo.first,
-            owner: "alice",
-            task: "JOB-123",
-            purpose: "QA for PR #123",
             deploymentId: stdinValue(cmd.stdin, "DEPLOYMENT_ID"),
             deployedAt: result?.deployedAt,
         });
@@ -205,8 +205,8 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         const [ra, rb] = await Promise.all([run(droplet, a.create, a.stdin, slow), run(droplet, b.create, b.stdin, slow)]);
         ok(ra);
         ok(rb);
-        expect(versionJson(droplet, A)).to.include({ commit: repo.first, owner: "alice" });
-        expect(versionJson(droplet, B)).to.include({ commit: repo.second, owner: "bob" });
+        expect(versionJson(droplet, A)).to.include({ commit: repo.first, slot: `staging-${A}` });
+        expect(versionJson(droplet, B)).to.include({ commit: repo.second, slot: `staging-${B}` });
         expect(await apiVersion(5000 + A)).to.contain(repo.first);
         expect(await apiVersion(5000 + B)).to.contain(repo.second);
         expect(envFile(droplet, B).get("DATABASE_URL")).to.contain(`/job_search_staging_${B}?`);
@@ -309,6 +309,32 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         expect(readdirSync(slotDir(droplet, A)).filter((f) => /^\.(env|version|fetch)\.[A-Za-z0-9]{6}$/.test(f))).to.deep.equal([]);
     });
 
+    it("a commit that is not on the claimed branch is refused before anything is checked out, and the branch is fetched as commits only", async function () {
+        // repo.broken exists on the remote, but only on feature/broken: claimed as feature/login
+        // (or as main), the registry would name a branch the code is not on.
+        for (const branch of ["feature/login", "main"]) {
+            const r = await deploy(A, { commit: repo.broken, branch });
+            expect(r.code, branch).to.not.equal(0);
+            expect(r.stderr, branch).to.contain(`commit ${repo.broken} is not on branch ${branch} of ${repo.url} (not reachable from its head ${repo.second})`);
+        }
+        expect(dockerCalls(droplet)).to.deep.equal([]);
+        expect(existsSync(path.join(slotDir(droplet, A), "version.json"))).to.equal(false);
+        expect(existsSync(path.join(slotDir(droplet, A), `.env.staging-${A}`))).to.equal(false);
+
+        // A commit of the branch deploys; the branch's older commits came without their trees.
+        ok(await deploy(A, { commit: repo.second }));
+        const checkout = path.join(slotDir(droplet, A), "job-search-project");
+        expect(git(checkout, "cat-file", "-t", repo.first)).to.equal("commit");
+        expect(() => execFileSync("git", ["-C", checkout, "cat-file", "-e", repo.oldNotesBlob], { stdio: "ignore", env: { ...process.env, GIT_NO_LAZY_FETCH: "1" } })).to.throw();
+    });
+
+    it("a branch missing from the remote fails naming the branch, before compose runs", async function () {
+        const r = await deploy(A, { commit: repo.first, branch: "feature/gone" });
+        expect(r.code).to.not.equal(0);
+        expect(r.stderr).to.contain(`cannot fetch branch feature/gone from ${repo.url} to check that commit ${repo.first} is on it`);
+        expect(dockerCalls(droplet)).to.deep.equal([]);
+    });
+
     it("a commit missing from the remote fails with an error naming the commit, the branch and the fix, before compose runs", async function () {
         const missing = "feedface".repeat(5);
         const r = await deploy(A, { commit: missing });
@@ -335,22 +361,32 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         };
         const programErr = (claims: Record<string, Record<string, unknown>>) => programError(claims, { repository: repo.url, slotCount: 100 });
 
-        it("owner, task and purpose with ; $() backticks and quotes pass validation, deploy, and land verbatim in version.json", async function () {
+        it("owner, task and purpose with ; $() backticks and quotes pass validation and never reach the droplet", async function () {
             expect(await programErr({ [A]: { commit: repo.first, ...payloads } })).to.equal(undefined);
             const cmd = await command(A, { commit: repo.first, ...payloads });
+            // They are the registry row's: the deployment's command, stdin and release carry none of them.
+            expect(await command(A, { commit: repo.first })).to.deep.equal(cmd);
             const r = await run(droplet, cmd.create, cmd.stdin, hostileEnv);
             ok(r);
             expect(existsSync(marker), "marker file").to.equal(false);
-            expect(versionJson(droplet, A)).to.include({ ...payloads, commit: repo.first });
             ok(await run(droplet, cmd.delete, "", hostileEnv));
             expect(existsSync(marker), "marker file").to.equal(false);
         });
 
         it("a hostile branch is refused by validation, and the script keeps such a value as data", async function () {
-            const branch = "x$(touch $PWNED);`touch $PWNED`\"q\"";
+            // A name git accepts as a branch (no spaces), so the remote can hold it.
+            const branch = "x$(touch${IFS}$PWNED);`touch${IFS}$PWNED`\"q\"";
             expect(await programErr({ [A]: { commit: repo.first, branch } })).to.match(new RegExp(`staging-${A} branch: .*may contain only letters`));
             const cmd = await command(A, { commit: repo.first });
-            const r = await run(droplet, cmd.create, withStdinLine(cmd.stdin, "BRANCH", branch), hostileEnv);
+            const hostile = withStdinLine(cmd.stdin, "BRANCH", branch);
+            // Not on the remote yet: refused by the branch check, and still nothing ran.
+            const refused = await run(droplet, cmd.create, hostile, hostileEnv);
+            expect(refused.code).to.not.equal(0);
+            expect(refused.stderr).to.contain(`cannot fetch branch ${branch} from`);
+            expect(existsSync(marker), "marker file").to.equal(false);
+            git(repo.dir, "branch", branch, repo.second);
+            const r = await run(droplet, cmd.create, hostile, hostileEnv);
+            git(repo.dir, "branch", "-D", branch);
             ok(r);
             expect(existsSync(marker), "marker file").to.equal(false);
             expect(versionJson(droplet, A).branch).to.equal(branch);
@@ -364,28 +400,29 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
             expect(() =>
                 deployStdin({
                     layout: slotLayout(A, "justapply.net"),
-                    claim: { ...claimOf(cmd.stdin), purpose: "QA\ntouch $PWNED" },
+                    claim: { ...claimOf(cmd.stdin), branch: "QA\ntouch $PWNED" },
                     repository: repo.url,
                     databaseUrl: "postgresql://x",
                     appEnv: {},
                     healthTimeoutSeconds: 10,
                 }),
-            ).to.throw(/PURPOSE contains a line break/);
+            ).to.throw(/BRANCH contains a line break/);
 
             const smuggled = [
                 { line: "$(touch $PWNED)", says: "stdin line without KEY=VALUE form" },
                 { line: "X=$(touch $PWNED)", says: "unknown parameter on stdin: X" },
                 { line: "REPOSITORY=file:///tmp/evil;touch $PWNED", says: "parameter REPOSITORY given twice" },
-                { line: "OWNER=`touch $PWNED`", says: "parameter OWNER given twice" },
+                { line: "OWNER=`touch $PWNED`", says: "unknown parameter on stdin: OWNER" },
+                { line: "BRANCH=`touch $PWNED`", says: "parameter BRANCH given twice" },
                 { line: "HEALTH_TIMEOUT=1;touch $PWNED", says: "parameter HEALTH_TIMEOUT given twice" },
             ];
             for (const { line, says } of smuggled) {
-                const r = await run(droplet, cmd.create, withStdinLine(cmd.stdin, "PURPOSE", `QA\n${line}`), hostileEnv);
+                const r = await run(droplet, cmd.create, withStdinLine(cmd.stdin, "APP_ENV", `APP_ENV=staging\n${line}`), hostileEnv);
                 expect(r.code, line).to.not.equal(0);
                 expect(r.stderr, line).to.contain(says);
             }
-            const tab = await run(droplet, cmd.create, withStdinLine(cmd.stdin, "OWNER", "a\tb"), hostileEnv);
-            expect(tab.stderr).to.contain("parameter OWNER contains a control character");
+            const tab = await run(droplet, cmd.create, withStdinLine(cmd.stdin, "BRANCH", "a\tb"), hostileEnv);
+            expect(tab.stderr).to.contain("parameter BRANCH contains a control character");
             expect(existsSync(marker), "marker file").to.equal(false);
             expect(dockerCalls(droplet)).to.deep.equal([]);
             expect(existsSync(slotDir(droplet, A))).to.equal(false);
@@ -398,7 +435,10 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         const appEnv = { APP_ENV: "staging", GREETING: "hello $(whoami) #not-a-comment `id` \"quoted\" $HOME" };
         const branch = "feature/a$b`c`";
         const cmd = await command(A, { commit: repo.first }, { appEnv });
-        ok(await run(droplet, cmd.create, withStdinLine(cmd.stdin, "BRANCH", branch)));
+        git(repo.dir, "branch", branch, repo.second);
+        const r = await run(droplet, cmd.create, withStdinLine(cmd.stdin, "BRANCH", branch));
+        git(repo.dir, "branch", "-D", branch);
+        ok(r);
         const checkout = path.join(slotDir(droplet, A), "job-search-project");
         const envPath = path.join(slotDir(droplet, A), `.env.staging-${A}`);
         const text = execFileSync("docker-compose", ["-f", path.join(checkout, "docker-compose.yml"), "--env-file", envPath, "config"], {
@@ -428,14 +468,5 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
 
 /** The claim fields a deploy stdin carries, for rendering variants of it. */
 function claimOf(stdin: string): Parameters<typeof deployStdin>[0]["claim"] {
-    return {
-        owner: stdinValue(stdin, "OWNER"),
-        task: stdinValue(stdin, "TASK"),
-        branch: stdinValue(stdin, "BRANCH"),
-        commit: stdinValue(stdin, "COMMIT"),
-        purpose: stdinValue(stdin, "PURPOSE"),
-        claimedAt: "2026-11-23T10:30:00Z",
-        pool: "qa",
-        redeploy: 0,
-    } as Parameters<typeof deployStdin>[0]["claim"];
+    return { branch: stdinValue(stdin, "BRANCH"), commit: stdinValue(stdin, "COMMIT"), redeploy: 0 };
 }
