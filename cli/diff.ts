@@ -2,8 +2,8 @@
 // reads in a pull request. Works on the decoded values of both versions, so it can describe a
 // change even when one side has problems (`slots check` is the place to judge them).
 
-import { PROJECT } from "../components/settings";
 import { CLAIM_FIELDS } from "../components/validation";
+import { hostConfigChanges } from "../offline/configChanges";
 import { Args, parseCommand } from "./args";
 import { DIFF_HELP } from "./help";
 import { Io } from "./io";
@@ -91,12 +91,6 @@ export function diffClaims(before: Readonly<Record<string, unknown>>, after: Rea
     return changes;
 }
 
-/** The keys outside `claims` whose value differs, as `staging-slots:<key>`. */
-export function otherChanges(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): string[] {
-    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => k !== "claims").sort();
-    return keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).map((k) => `${PROJECT}:${k}`);
-}
-
 /** `slots diff`. */
 export async function diffCommand(argv: readonly string[], io: Io): Promise<number> {
     const args: Args = parseCommand(argv, { base: { type: "string" }, json: { type: "boolean" } }, DIFF_HELP, 0);
@@ -109,7 +103,8 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
     const oldText = stackFileAt(io.cwd, base, current.name);
     const old = oldText === undefined ? undefined : analyse(args.stack, current.file, oldText, io.now());
     const changes = diffClaims(old?.raw ?? {}, current.raw);
-    const others = old ? otherChanges(old.raw, current.raw) : [];
+    // The guard's own rule: every key but the per-slot lists is a host setting.
+    const others = old ? hostConfigChanges({ text: old.text, name: `${current.name} at ${base}` }, current) : [];
     if (args.flag("json")) {
         io.stdout(`${JSON.stringify({ base, file: current.name, new: old === undefined, changes, otherKeys: others }, null, 2)}\n`);
         return 0;

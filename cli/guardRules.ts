@@ -199,9 +199,12 @@ export function judgePreview(steps: readonly PreviewStep[], policy: GuardPolicy)
     return violations;
 }
 
-/** One line naming the offending resource and why. */
+/** The type a changed config key carries in violations: it is no resource. */
+export const CONFIG_KEY_TYPE = "config key";
+
+/** One line naming the offending resource (or config key) and why. */
 export function formatViolation(v: Violation): string {
-    return `${v.name} (${v.type}): ${v.reason}`;
+    return v.type === CONFIG_KEY_TYPE ? `${v.name}: ${v.reason}` : `${v.name} (${v.type}): ${v.reason}`;
 }
 
 /** Slots whose claim differs between two sets of validated claims, in slot order. */

@@ -101,6 +101,13 @@ export interface Settings {
     readonly registryDatabase: string;
 }
 
+/**
+ * The per-slot list keys: editing them claims, re-points or releases slots. Every other config
+ * key (of this project, of a provider, a secret) is a host setting, whatever the preview shows:
+ * `slots guard` refuses a change to one without --allow-shared.
+ */
+export const SLOT_LIST_KEYS: readonly string[] = ["claims"];
+
 /** Secret keys: read with `requireSecret`/`getSecret`, never inside `claims`. */
 export const SECRET_KEYS = ["deployPrivateKey", "postgresPassword", "registryDatabaseUrl", "repositoryKey"] as const;
 

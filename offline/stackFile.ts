@@ -44,14 +44,17 @@ function containsSecure(v: unknown): boolean {
     return false;
 }
 
-/** Parses stack file text into the engine's config form. */
-export function parseStackConfig(text: string, file: string): EngineConfig {
+/**
+ * The config section of stack file text as written, keyed by full key (`project:key`; a bare key
+ * belongs to this project, as the engine reads it). Secure values stay `{secure: ciphertext}`.
+ */
+export function readConfigSection(text: string, file: string): Record<string, unknown> {
     const doc = parseDocument(text);
     if (doc.errors.length > 0) {
         throw new StackFileError(`${file}: not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
     }
     const root: unknown = doc.toJS();
-    if (root === null || root === undefined) return { values: {}, secretKeys: [] };
+    if (root === null || root === undefined) return {};
     if (typeof root !== "object" || Array.isArray(root)) {
         throw new StackFileError(`${file}: expected a map with a config: section`);
     }
@@ -59,10 +62,18 @@ export function parseStackConfig(text: string, file: string): EngineConfig {
     if (typeof config !== "object" || config === null || Array.isArray(config)) {
         throw new StackFileError(`${file}: config: must be a map of ${PROJECT}:<key> to values`);
     }
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
+        out[key.includes(":") ? key : `${PROJECT}:${key}`] = value;
+    }
+    return out;
+}
+
+/** Parses stack file text into the engine's config form. */
+export function parseStackConfig(text: string, file: string): EngineConfig {
     const values: Record<string, string> = {};
     const secretKeys: string[] = [];
-    for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
-        const fullKey = key.includes(":") ? key : `${PROJECT}:${key}`;
+    for (const [fullKey, value] of Object.entries(readConfigSection(text, file))) {
         if (isSecure(value)) {
             values[fullKey] = SECRET_PLACEHOLDER;
             secretKeys.push(fullKey);
@@ -79,17 +90,21 @@ export function parseStackConfig(text: string, file: string): EngineConfig {
     return { values, secretKeys };
 }
 
-/** Reads `Pulumi.<stack>.yaml` under `root`. */
-export function readStackConfigFile(root: string, stack: string): EngineConfig {
+/** The text of `Pulumi.<stack>.yaml` under `root`, and the file's name as messages give it. */
+export function readStackFileText(root: string, stack: string): { text: string; name: string } {
     const file = stackFilePath(root, stack);
-    let text: string;
     try {
-        text = readFileSync(file, "utf8");
+        return { text: readFileSync(file, "utf8"), name: path.basename(file) };
     } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         throw new StackFileError(
             code === "ENOENT" ? `${file} does not exist; create the stack (pulumi stack init ${stack}) or pass --stack NAME` : `${file}: ${(e as Error).message}`,
         );
     }
-    return parseStackConfig(text, path.basename(file));
+}
+
+/** Reads `Pulumi.<stack>.yaml` under `root`. */
+export function readStackConfigFile(root: string, stack: string): EngineConfig {
+    const { text, name } = readStackFileText(root, stack);
+    return parseStackConfig(text, name);
 }

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 
+import { diffCommand } from "../../cli/diff";
 import { guardCommand } from "../../cli/guard";
 import {
     GuardPolicy,
@@ -13,7 +14,7 @@ import {
 } from "../../cli/guardRules";
 import { validateSettings } from "../../components/validation";
 import { NOW, baseValues, claim } from "../helpers/config";
-import { StackRepo, captureIo } from "../plan/stackRepo";
+import { StackRepo, captureIo, stackYaml } from "../plan/stackRepo";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "preview");
 
@@ -195,6 +196,53 @@ describe("slots guard --preview FILE --base REV", () => {
         const invalid = await guard(["--preview", "claim-staging-4.json", "--base", base]);
         expect(invalid.code).to.equal(1);
         expect(invalid.stderr).to.match(/^Pulumi\.staging\.yaml: staging-4 commit: /);
+    });
+
+    const hostEdits: Array<{ key: string; values: Record<string, unknown> }> = [
+        { key: "staging-slots:repository", values: { repository: "git@github.com:someone-else/fork.git" } },
+        { key: "staging-slots:appEnv", values: { appEnv: { APP_ENV: "staging", FEATURE: "on" } } },
+        { key: "staging-slots:releaseRemovesVolumes", values: { releaseRemovesVolumes: true } },
+        { key: "staging-slots:deployTimeoutSeconds", values: { deployTimeoutSeconds: 120 } },
+    ];
+    for (const h of hostEdits) {
+        it(`refuses a claim that also changes ${h.key}, though the preview is the claim's alone`, async () => {
+            repo.write({ ...baseValues(), ...h.values, claims: { "4": claim() } });
+            const r = await guard(["--preview", "claim-staging-4.json", "--base", base]);
+            expect(r.code).to.equal(1);
+            expect(r.stderr).to.equal(`${h.key}: changed since ${base}; it is a host setting, not a claim (only the claims may change in a claim's deployment); review it as its own pull request and deploy it with --allow-shared\n`);
+            const allowed = await guard(["--preview", "claim-staging-4.json", "--base", base, "--allow-shared"]);
+            expect(allowed.code, allowed.stderr).to.equal(0);
+            expect(allowed.stdout).to.contain(`host settings changed: ${h.key}`);
+        });
+    }
+
+    it("counts a changed secret, a provider's key and a removed key as host changes, and a reordered map as none", async () => {
+        const file = path.join(repo.dir, "Pulumi.staging.yaml");
+        const text = readFileSync(file, "utf8");
+        const edited = text
+            .replace("v1:test-only-ciphertext", "v1:other-ciphertext")
+            .replace(/^ {2}staging-slots:appEnv:\n {4}APP_ENV: staging\n/m, "")
+            .replace(/^config:\n/, "config:\n  digitalocean:apiEndpoint: https://api.example.test\n");
+        expect(edited).to.not.equal(text);
+        writeFileSync(file, edited);
+        const r = await guard(["--preview", "claim-staging-4.json", "--base", base]);
+        expect(r.code).to.equal(1);
+        expect(r.stderr.trimEnd().split("\n").map((l) => l.split(": ")[0])).to.deep.equal([
+            "digitalocean:apiEndpoint",
+            "staging-slots:appEnv",
+            "staging-slots:deployPrivateKey",
+        ]);
+        // slots diff reads the same rule: the keys it reports beside the claims are the guard's.
+        const cap = captureIo(repo.dir);
+        expect(await diffCommand(["--base", base, "--json"], cap.io)).to.equal(0);
+        expect((JSON.parse(cap.stdout()) as { otherKeys: string[] }).otherKeys).to.deep.equal(["digitalocean:apiEndpoint", "staging-slots:appEnv", "staging-slots:deployPrivateKey"]);
+
+        // Same values, other order and spelling (a bare key is the project's): nothing changed.
+        const { claims: _claims, ...rest } = baseValues();
+        const reordered = Object.fromEntries(Object.entries(rest).reverse());
+        writeFileSync(file, `config:\n  claims:\n    "4": ${JSON.stringify(claim())}\n` + stackYaml(reordered).replace(/^config:\n/, ""));
+        const same = await guard(["--preview", "claim-staging-4.json", "--base", base]);
+        expect(same.code, same.stderr).to.equal(0);
     });
 
     it("requires --preview, with the usage and exit 2", async () => {

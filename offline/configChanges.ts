@@ -1,0 +1,30 @@
+// Which config keys differ between two versions of a stack file, other than the per-slot lists
+// (claims). Every such key is a host change, whatever the preview shows: a new repository,
+// appEnv or deploy timeout changes what every slot runs; a provider or secret key changes how
+// the program reaches the cloud. Compared as written in the file (a secure value by its
+// ciphertext), so a changed secret counts too.
+
+import { SLOT_LIST_KEYS, PROJECT } from "../components/settings";
+import { canonicalJson } from "./planDiff";
+import { readConfigSection } from "./stackFile";
+
+const SLOT_LISTS = new Set(SLOT_LIST_KEYS.map((k) => `${PROJECT}:${k}`));
+
+/** One version of a stack file: its text and the name messages give it. */
+export interface StackText {
+    readonly text: string;
+    readonly name: string;
+}
+
+/**
+ * The full keys (`project:key`) outside the per-slot lists that are added, removed or changed
+ * going from `before` to `after` (`before` undefined when the file is new), sorted.
+ */
+export function hostConfigChanges(before: StackText | undefined, after: StackText): string[] {
+    const b = before === undefined ? {} : readConfigSection(before.text, before.name);
+    const a = readConfigSection(after.text, after.name);
+    return [...new Set([...Object.keys(b), ...Object.keys(a)])]
+        .filter((k) => !SLOT_LISTS.has(k))
+        .filter((k) => canonicalJson(b[k]) !== canonicalJson(a[k]))
+        .sort();
+}
