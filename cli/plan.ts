@@ -1,7 +1,7 @@
 // `slots plan [--base REV] [--json]`: runs the real program offline (Pulumi's mock runtime, as
-// `npm run plan` does) for the stack file at REV and in the working tree, and prints the resources
-// that change between the two, grouped by slot. Needs no cloud account, state, secret or Pulumi
-// CLI, so it runs on pull requests from forks too.
+// `npm run plan` does) for the stack file at REV with REV's own program, and for the working tree
+// with the working tree's, and prints the resources that change between the two, grouped by slot.
+// Needs no cloud account, state, secret or Pulumi CLI, so it runs on pull requests from forks too.
 
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -14,17 +14,21 @@ import { usageErrorOf } from "./args";
 import { reportError } from "./commandErrors";
 import { Io, UserError } from "./io";
 import { stackFileAt } from "./revision";
+import { revisionProgram } from "./revisionProgram";
 
 export const PLAN_USAGE = `\
 Usage: slots plan [--base REV] [--json] [--stack NAME]
 
-Evaluates the program offline for Pulumi.<stack>.yaml in the working tree and at a git revision,
-and prints the resources created, updated and deleted between the two, grouped by slot, with the
-input keys that change. Secret values never print; a changed secret shows as its key.
+Evaluates the program offline for Pulumi.<stack>.yaml in the working tree and at a git revision
+(each with its own program code, so a change to the program shows too), and prints the resources
+created, updated, replaced and deleted between the two, grouped by slot, with the input keys that
+change. Secret values never print; a changed secret shows as its key. When the program at REV
+cannot be evaluated (its dependencies differ), it says so and uses the working tree's code for
+both sides.
 
 Options:
   --base REV            the revision to compare against (default: HEAD)
-  --json                {"changes":[{"op","slot","type","name","keys"}]} instead of text
+  --json                {"changes":[{"op","slot","type","name","keys"[,"replaceKeys"]}]} instead of text
   --stack NAME          the stack whose file is read (default: staging)
   -h, --help            show this help
 `;
@@ -53,6 +57,11 @@ function failure(ev: Evaluation, where: string): never {
     if (ev.error instanceof ConfigError) {
         throw new UserError(ev.error.problems.map((p) => `${where}: ${formatProblem(p)}`));
     }
+    // Another revision's program throws its own ConfigError class: read its problems off the message.
+    if (ev.error?.name === "ConfigError") {
+        const lines = ev.error.message.split("\n").slice(1).map((l) => l.replace(/^\s*- /, ""));
+        throw new UserError(lines.map((l) => `${where}: ${l}`));
+    }
     throw ev.error as Error;
 }
 
@@ -79,19 +88,37 @@ export async function planCommand(argv: string[], io: Io): Promise<number> {
 
         // The mock runtime is process-wide state: the two evaluations run one after the other.
         const now = io.now();
-        const before = base ? await evaluate(base, { stack: opts.stack, now }) : undefined;
+        const program = base ? revisionProgram(io.cwd, opts.base) : { kind: "same" as const };
+        let before: Evaluation | undefined;
+        try {
+            before = base
+                ? await evaluate(base, { stack: opts.stack, now, ...(program.kind === "own" ? { program: program.program } : {}) })
+                : undefined;
+        } finally {
+            if (program.kind === "own") program.dispose();
+        }
         if (before?.error) failure(before, `${file} at ${opts.base}`);
         const after = await evaluate(head, { stack: opts.stack, now });
         if (after.error) failure(after, file);
 
         for (const w of after.warnings) io.stderr(`warning: ${w}\n`);
         if (!base) io.stderr(`note: ${file} does not exist at ${opts.base}; every resource counts as created\n`);
+        const warning = program.kind === "unavailable"
+            ? `cannot evaluate the program at ${opts.base}: ${program.reason}; both sides use the working tree's program, so changes to the program itself are not shown`
+            : undefined;
+        if (warning) io.stderr(`warning: ${warning}\n`);
 
         const changes = diffEvaluations(before?.resources ?? [], after.resources);
         io.stdout(
             opts.json
                 ? changesJson(changes)
-                : renderChanges(changes, { base: opts.base, file, secretKeys: secretInputKeys(after.resources) }),
+                : renderChanges(changes, {
+                      base: opts.base,
+                      file,
+                      secretKeys: secretInputKeys(after.resources),
+                      ownProgram: program.kind === "own",
+                      ...(warning ? { warning } : {}),
+                  }),
         );
         return 0;
     } catch (e) {

@@ -125,6 +125,10 @@ export interface RenderOptions {
     readonly file: string;
     /** Input keys that hold a secret in the working tree, by `type::name`; marked so a reviewer knows why no value shows. */
     readonly secretKeys?: ReadonlyMap<string, ReadonlySet<string>>;
+    /** The base was evaluated with its own program code (which differs from the working tree's). */
+    readonly ownProgram?: boolean;
+    /** Printed under the header: why the comparison is less than it should be. */
+    readonly warning?: string;
 }
 
 function plural(n: number, word: string): string {
@@ -136,7 +140,12 @@ function plural(n: number, word: string): string {
  * each change with its op, type, name and changed keys. Deterministic for the same changes.
  */
 export function renderChanges(changes: readonly Change[], opts: RenderOptions): string {
-    const header = `${opts.file}: working tree against ${opts.base} (offline evaluation of the program)`;
+    const header = [
+        opts.ownProgram
+            ? `${opts.file} and the program: working tree against ${opts.base} (offline evaluation of each side with its own program)`
+            : `${opts.file}: working tree against ${opts.base} (offline evaluation of the program)`,
+        ...(opts.warning ? [`warning: ${opts.warning}`] : []),
+    ].join("\n");
     if (changes.length === 0) return `${header}\nNo resource changes.\n`;
     const groups = new Map<string, Change[]>();
     for (const c of changes) {

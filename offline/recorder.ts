@@ -5,8 +5,11 @@
 
 import * as pulumi from "@pulumi/pulumi";
 
-import { stagingSlots } from "../components/program";
+import { ProgramOptions, stagingSlots } from "../components/program";
 import { EngineConfig } from "./stackFile";
+
+/** A program to evaluate: this revision's `stagingSlots`, or another revision's (cli/revisionProgram.ts). */
+export type ProgramFunction = (opts: ProgramOptions) => object;
 
 /** What one registerResource call carried. */
 export interface RecordedResource {
@@ -129,7 +132,7 @@ export const MOCK_DEPLOYED_AT = "2000-01-01T00:00:00Z";
  * Runs the program once under mocks with the given engine config and records what it registers.
  * Never throws for a program error: the error is returned with whatever was registered before it.
  */
-export async function evaluate(config: EngineConfig, opts: { stack?: string; now?: Date } = {}): Promise<Evaluation> {
+export async function evaluate(config: EngineConfig, opts: { stack?: string; now?: Date; program?: ProgramFunction } = {}): Promise<Evaluation> {
     const resources: RecordedResource[] = [];
     const byUrn = new Map<string, RecordedResource>();
     const warnings: string[] = [];
@@ -193,7 +196,8 @@ export async function evaluate(config: EngineConfig, opts: { stack?: string; now
     Error.stackTraceLimit = 0;
     try {
         outputs = (await pulumi.runtime.runInPulumiStack(async () => {
-            const stack = stagingSlots({ ...(opts.now ? { now: opts.now } : {}), warn: (m) => warnings.push(m) });
+            const program = opts.program ?? stagingSlots;
+            const stack = program({ ...(opts.now ? { now: opts.now } : {}), warn: (m) => warnings.push(m) });
             return { ...stack };
         })) as Record<string, unknown>;
     } catch (e) {
