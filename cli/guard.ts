@@ -1,7 +1,8 @@
-// `slots guard --preview FILE [--base REV]`: the last check before `pulumi up` on main. It reads
-// what a real `pulumi preview --json` would do and refuses (exit 1, one line per resource) when
-// it would replace or delete a protected resource, or change anything outside the slots whose
-// claims differ between REV and the working tree.
+// `slots guard`: the checks around `pulumi up` on main, and before a trusted preview of a pull
+// request's stack file. It compares the config between REV and the working tree (anything but
+// the claims is a host change), and reads what a real `pulumi preview --json` would do, or what
+// `pulumi up` did (its event log), refusing (exit 1, one line per problem) a replace or delete of
+// a protected resource, or a change outside the slots whose claims differ.
 
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -14,33 +15,54 @@ import { hostConfigChanges } from "../offline/configChanges";
 import { EngineConfig, StackFileError, parseStackConfig, readStackFileText } from "../offline/stackFile";
 import { usageErrorOf } from "./args";
 import { reportError } from "./commandErrors";
-import { CONFIG_KEY_TYPE, PreviewFormatError, Violation, changedClaimSlots, countChanges, formatViolation, judgePreview, parsePreview } from "./guardRules";
+import {
+    CONFIG_KEY_TYPE,
+    PreviewFormatError,
+    PreviewStep,
+    Violation,
+    changedClaimSlots,
+    countChanges,
+    formatViolation,
+    judgePreview,
+    parseEventLog,
+    parsePreview,
+} from "./guardRules";
 import { Io, UsageError, UserError } from "./io";
 import { stackFileAt } from "./revision";
 
 export const GUARD_USAGE = `\
-Usage: slots guard --preview FILE [--base REV] [--allow-shared] [--json] [--stack NAME]
+Usage: slots guard (--preview FILE | --events FILE | --config-only) [--base REV] [--allow-shared]
+                   [--json] [--stack NAME]
 
-Reads the JSON of \`pulumi preview --json\` and exits 1, naming each offending resource, if the
-preview would replace or delete a protected resource (the droplet, the reserved IP, the database
-cluster, any slot database or role) or change any resource outside the slots whose claims differ
-between REV and the working tree's Pulumi.<stack>.yaml. Any config key other than the claims that
-differs between the two (repository, appEnv, a secret, a provider's key, ...) is a host change and
-fails too, naming the key, whatever the preview shows.
+Judges a change to the stack against the revision last deployed, and exits 1, one line per
+problem, when it goes beyond the claims:
+- any config key other than the claims that differs between REV and the working tree's
+  Pulumi.<stack>.yaml (repository, appEnv, a secret, a provider's key, ...) is a host change;
+- a resource change that replaces or deletes a protected resource (the droplet, the reserved IP,
+  the database cluster, any slot database or role), deletes the firewall, the database's trusted
+  sources or the reserved IP's assignment, or touches anything outside the slots whose claims
+  differ.
 
 Options:
-  --preview FILE        the preview's JSON (pulumi preview --json > FILE)
+  --preview FILE        judge a preview: the JSON of pulumi preview --json > FILE
+  --events FILE         judge what pulumi up did: its engine events (pulumi up --event-log FILE);
+                        the steps it executed are held to the same rules, after the fact
+  --config-only         judge the config alone, before any preview runs with it
   --base REV            the revision last deployed (default: HEAD)
   --allow-shared        also allow host changes (config keys and resources outside the changed
                         slots), for a deliberate host change; protected resources are still never
                         replaced or deleted
-  --json                {"ok","changedSlots","changes","violations":[{"name","type","slot","ops","reason"}]}
+  --json                {"ok","changedSlots","changes","violations":[{"name","type","slot","ops","reason"}]};
+                        a changed config key has the type "config key"
   --stack NAME          the stack whose file is read (default: staging)
   -h, --help            show this help
 `;
 
+/** What the guard judges besides the config. */
+type Subject = { readonly kind: "preview" | "events"; readonly file: string } | { readonly kind: "config" };
+
 interface GuardOptions {
-    readonly preview?: string;
+    readonly subject?: Subject;
     readonly base: string;
     readonly allowShared: boolean;
     readonly json: boolean;
@@ -54,6 +76,8 @@ function parse(argv: string[]): GuardOptions {
             args: argv,
             options: {
                 preview: { type: "string" },
+                events: { type: "string" },
+                "config-only": { type: "boolean" },
                 base: { type: "string" },
                 "allow-shared": { type: "boolean" },
                 json: { type: "boolean" },
@@ -63,8 +87,14 @@ function parse(argv: string[]): GuardOptions {
             strict: true,
             allowPositionals: false,
         });
+        const subjects: Subject[] = [
+            ...(values.preview !== undefined ? [{ kind: "preview" as const, file: values.preview }] : []),
+            ...(values.events !== undefined ? [{ kind: "events" as const, file: values.events }] : []),
+            ...(values["config-only"] === true ? [{ kind: "config" as const }] : []),
+        ];
+        if (subjects.length > 1) throw new Error("give one of --preview FILE, --events FILE and --config-only");
         return {
-            ...(values.preview !== undefined ? { preview: values.preview } : {}),
+            ...(subjects.length === 1 ? { subject: subjects[0] } : {}),
             base: values.base ?? "HEAD",
             allowShared: values["allow-shared"] === true,
             json: values.json === true,
@@ -72,8 +102,20 @@ function parse(argv: string[]): GuardOptions {
             help: values.help === true,
         };
     } catch (e) {
-        throw usageErrorOf(e, ["preview", "base", "allow-shared", "json"], GUARD_USAGE);
+        throw usageErrorOf(e, ["preview", "events", "config-only", "base", "allow-shared", "json"], GUARD_USAGE);
     }
+}
+
+/** The steps in a preview or an event log; a missing file is the user's to fix. */
+function readSteps(subject: { readonly kind: "preview" | "events"; readonly file: string }, cwd: string): PreviewStep[] {
+    let text: string;
+    try {
+        text = readFileSync(path.resolve(cwd, subject.file), "utf8");
+    } catch (e) {
+        const how = subject.kind === "preview" ? `pulumi preview --json > ${subject.file}` : `pulumi up --event-log ${subject.file}`;
+        throw new UserError([`cannot read ${subject.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; write it with: ${how}`]);
+    }
+    return subject.kind === "preview" ? parsePreview(text, subject.file) : parseEventLog(text, subject.file);
 }
 
 /** The validated claims of a stack config; every problem is the user's to fix. */
@@ -104,16 +146,9 @@ export async function guardCommand(argv: string[], io: Io): Promise<number> {
             io.stdout(GUARD_USAGE);
             return 0;
         }
-        if (opts.preview === undefined) throw new UsageError("--preview FILE is required", GUARD_USAGE);
-
-        const previewPath = path.resolve(io.cwd, opts.preview);
-        let text: string;
-        try {
-            text = readFileSync(previewPath, "utf8");
-        } catch (e) {
-            throw new UserError([`cannot read ${opts.preview}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; write it with: pulumi preview --json > ${opts.preview}`]);
-        }
-        const steps = parsePreview(text, opts.preview);
+        const subject = opts.subject;
+        if (subject === undefined) throw new UsageError("--preview FILE, --events FILE or --config-only is required", GUARD_USAGE);
+        const steps = subject.kind === "config" ? [] : readSteps(subject, io.cwd);
 
         const now = io.now();
         const headFile = readStackFileText(io.cwd, opts.stack);
@@ -140,8 +175,7 @@ export async function guardCommand(argv: string[], io: Io): Promise<number> {
                 changes: countChanges(steps),
                 violations: violations.map((v) => ({ name: v.name, type: v.type, slot: v.slot, ops: v.ops, reason: v.reason })),
             };
-            io.stdout(`${JSON.stringify(out, null, 2)}
-`);
+            io.stdout(`${JSON.stringify(out, null, 2)}\n`);
             return violations.length === 0 ? 0 : 1;
         }
         if (violations.length > 0) throw new UserError(violations.map(formatViolation));
@@ -151,8 +185,13 @@ export async function guardCommand(argv: string[], io: Io): Promise<number> {
             : changedSlots.size === 0
               ? `no claim changed since ${opts.base}`
               : `claims changed since ${opts.base}: ${[...changedSlots].map((s) => `staging-${s}`).join(", ")}`;
+        if (subject.kind === "config") {
+            io.stdout(`guard: ok: no host setting changed${opts.allowShared ? " that --allow-shared does not allow" : ""}; ${scope}\n`);
+            return 0;
+        }
         const n = countChanges(steps);
-        io.stdout(`guard: ok: ${n} resource${n === 1 ? "" : "s"} to change, none protected replaced or deleted; ${scope}\n`);
+        const what = subject.kind === "events" ? "changed by pulumi up" : "to change";
+        io.stdout(`guard: ok: ${n} resource${n === 1 ? "" : "s"} ${what}, none protected replaced or deleted; ${scope}\n`);
         return 0;
     } catch (e) {
         if (e instanceof PreviewFormatError) return reportError(new UserError([e.message]), io);

@@ -48,6 +48,36 @@ export function parsePreview(text: string, file: string): PreviewStep[] {
     });
 }
 
+/**
+ * Reads the steps `pulumi up` executed from its engine event log (`pulumi up --event-log FILE`:
+ * one JSON event a line, pulumi/pulumi sdk/go/common/apitype/events.go). Each resourcePreEvent
+ * names a step's op and URN in its metadata; those marked `planning` belong to the preview that
+ * `up` runs first and are left out, so what remains is what was done. A log without any
+ * executed step, or whose update did not finish, still counts: the guard judges what is there.
+ */
+export function parseEventLog(text: string, file: string): PreviewStep[] {
+    const steps: PreviewStep[] = [];
+    let events = 0;
+    text.split("\n").forEach((line, i) => {
+        if (line.trim() === "") return;
+        let event: unknown;
+        try {
+            event = JSON.parse(line);
+        } catch (e) {
+            throw new PreviewFormatError(`${file}:${i + 1} is not JSON (${(e as Error).message}); write the file with: pulumi up --event-log ${file}`);
+        }
+        events += 1;
+        const pre = (event as { resourcePreEvent?: { metadata?: { op?: unknown; urn?: unknown }; planning?: unknown } } | null)?.resourcePreEvent;
+        if (pre === undefined || pre.planning === true) return;
+        if (typeof pre.metadata?.op !== "string" || typeof pre.metadata.urn !== "string") {
+            throw new PreviewFormatError(`${file}:${i + 1}: a resourcePreEvent without op and urn strings; is this pulumi's event log?`);
+        }
+        steps.push({ op: pre.metadata.op, urn: pre.metadata.urn });
+    });
+    if (events === 0) throw new PreviewFormatError(`${file} holds no engine event; write it with: pulumi up --event-log ${file}`);
+    return steps;
+}
+
 /** A resource URN taken apart: `urn:pulumi:<stack>::<project>::<parent types $ type>::<name>`. */
 export interface ParsedUrn {
     readonly stack: string;

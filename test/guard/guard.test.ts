@@ -245,10 +245,61 @@ describe("slots guard --preview FILE --base REV", () => {
         expect(same.code, same.stderr).to.equal(0);
     });
 
-    it("requires --preview, with the usage and exit 2", async () => {
+    it("requires one of --preview, --events and --config-only, with the usage and exit 2", async () => {
         const r = await guard(["--base", base]);
         expect(r.code).to.equal(2);
-        expect(r.stderr).to.match(/^slots: --preview FILE is required\nUsage: slots guard --preview FILE/);
+        expect(r.stderr).to.match(/^slots: --preview FILE, --events FILE or --config-only is required\nUsage: slots guard \(--preview FILE \| --events FILE \| --config-only\)/);
         expect((await guard(["--preview"])).code).to.equal(2);
+        const both = await guard(["--preview", "claim-staging-4.json", "--config-only"]);
+        expect(both.code).to.equal(2);
+        expect(both.stderr).to.match(/^slots: give one of --preview FILE, --events FILE and --config-only/);
+    });
+
+    describe("--config-only: the config before any preview runs with it", () => {
+        it("passes a change of claims alone, and refuses a host key riding along, naming it", async () => {
+            const ok = await guard(["--config-only", "--base", base]);
+            expect(ok.code, ok.stderr).to.equal(0);
+            expect(ok.stdout).to.equal(`guard: ok: no host setting changed; claims changed since ${base}: staging-4\n`);
+            const file = path.join(repo.dir, "Pulumi.staging.yaml");
+            writeFileSync(file, readFileSync(file, "utf8").replace(/^config:\n/, "config:\n  digitalocean:apiEndpoint: https://collector.example.test\n"));
+            const r = await guard(["--config-only", "--base", base]);
+            expect(r.code).to.equal(1);
+            expect(r.stderr).to.match(new RegExp(`^digitalocean:apiEndpoint: changed since ${base}; it is a host setting`));
+        });
+    });
+
+    describe("--events: what pulumi up did, judged after the fact", () => {
+        /** An event log as `pulumi up --event-log` writes it: up's own preview, then the steps it ran. */
+        function eventLog(executed: ReadonlyArray<{ op: string; urn: string }>): string {
+            const planned = parsePreview(fixture("claim-staging-4.json"), "p").map((s) => ({ resourcePreEvent: { metadata: { op: s.op, urn: s.urn, type: "t" }, planning: true } }));
+            const ran = executed.map((s) => ({ resourcePreEvent: { metadata: { op: s.op, urn: s.urn, type: "t" } } }));
+            return [{ preludeEvent: { config: {} } }, ...planned, ...ran, { summaryEvent: { resourceChanges: {} } }].map((e) => JSON.stringify(e)).join("\n") + "\n";
+        }
+        const deploy4 = "urn:pulumi:staging::staging-slots::jobsearch:staging:StagingSlot$command:remote:Command::staging-4-deploy";
+        const dns5 = "urn:pulumi:staging::staging-slots::jobsearch:staging:StagingSlot$digitalocean:index/dnsRecord:DnsRecord::staging-5-dns";
+
+        it("passes when up did what the claim allows, counting only the executed steps", async () => {
+            writeFileSync(path.join(repo.dir, "up.jsonl"), eventLog([{ op: "create", urn: deploy4 }, { op: "same", urn: dns5 }]));
+            const r = await guard(["--events", "up.jsonl", "--base", base]);
+            expect(r.code, r.stderr).to.equal(0);
+            expect(r.stdout).to.equal(`guard: ok: 1 resource changed by pulumi up, none protected replaced or deleted; claims changed since ${base}: staging-4\n`);
+        });
+
+        it("fails loudly, naming the resource, when up changed something the guard refuses", async () => {
+            writeFileSync(path.join(repo.dir, "up.jsonl"), eventLog([{ op: "create", urn: deploy4 }, { op: "update", urn: dns5 }]));
+            const r = await guard(["--events", "up.jsonl", "--base", base]);
+            expect(r.code).to.equal(1);
+            expect(r.stderr).to.equal(`staging-5-dns (digitalocean:index/dnsRecord:DnsRecord): update in staging-5, whose claim did not change since ${base}; only staging-4 may change (claims changed since ${base})\n`);
+        });
+
+        it("refuses a file that is not an event log", async () => {
+            writeFileSync(path.join(repo.dir, "up.jsonl"), "{}\nnot json\n");
+            const r = await guard(["--events", "up.jsonl", "--base", base]);
+            expect(r.code).to.equal(1);
+            expect(r.stderr).to.match(/^up\.jsonl:2 is not JSON/);
+            writeFileSync(path.join(repo.dir, "empty.jsonl"), "");
+            expect((await guard(["--events", "empty.jsonl", "--base", base])).stderr).to.equal("empty.jsonl holds no engine event; write it with: pulumi up --event-log empty.jsonl\n");
+            expect((await guard(["--events", "missing.jsonl", "--base", base])).stderr).to.equal("cannot read missing.jsonl: ENOENT; write it with: pulumi up --event-log missing.jsonl\n");
+        });
     });
 });
