@@ -6,7 +6,7 @@
 
 import { SLOT_LIST_KEYS, PROJECT } from "../components/settings";
 import { canonicalJson } from "./planDiff";
-import { readConfigSection } from "./stackFile";
+import { readConfigSection, readStackRoot } from "./stackFile";
 
 const SLOT_LISTS = new Set(SLOT_LIST_KEYS.map((k) => `${PROJECT}:${k}`));
 
@@ -16,15 +16,23 @@ export interface StackText {
     readonly name: string;
 }
 
+function changedKeys(b: Readonly<Record<string, unknown>>, a: Readonly<Record<string, unknown>>): string[] {
+    return [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => canonicalJson(b[k]) !== canonicalJson(a[k])).sort();
+}
+
 /**
  * The full keys (`project:key`) outside the per-slot lists that are added, removed or changed
- * going from `before` to `after` (`before` undefined when the file is new), sorted.
+ * going from `before` to `after` (`before` undefined when the file is new), sorted; then the
+ * stack file's own top-level keys that changed (`secretsprovider`, `environment`, ...: how the
+ * engine decrypts and where it imports config from), as `stack file <key>`.
  */
 export function hostConfigChanges(before: StackText | undefined, after: StackText): string[] {
     const b = before === undefined ? {} : readConfigSection(before.text, before.name);
     const a = readConfigSection(after.text, after.name);
-    return [...new Set([...Object.keys(b), ...Object.keys(a)])]
-        .filter((k) => !SLOT_LISTS.has(k))
-        .filter((k) => canonicalJson(b[k]) !== canonicalJson(a[k]))
-        .sort();
+    const { config: _bc, ...bTop } = before === undefined ? {} : readStackRoot(before.text, before.name);
+    const { config: _ac, ...aTop } = readStackRoot(after.text, after.name);
+    return [
+        ...changedKeys(b, a).filter((k) => !SLOT_LISTS.has(k)),
+        ...changedKeys(bTop, aTop).map((k) => `stack file ${k}`),
+    ];
 }

@@ -45,10 +45,10 @@ function containsSecure(v: unknown): boolean {
 }
 
 /**
- * The config section of stack file text as written, keyed by full key (`project:key`; a bare key
- * belongs to this project, as the engine reads it). Secure values stay `{secure: ciphertext}`.
+ * The top level of stack file text (`config`, and the engine's own keys: `secretsprovider`,
+ * `encryptedkey`, `encryptionsalt`, `environment`).
  */
-export function readConfigSection(text: string, file: string): Record<string, unknown> {
+export function readStackRoot(text: string, file: string): Record<string, unknown> {
     const doc = parseDocument(text);
     if (doc.errors.length > 0) {
         throw new StackFileError(`${file}: not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
@@ -58,7 +58,15 @@ export function readConfigSection(text: string, file: string): Record<string, un
     if (typeof root !== "object" || Array.isArray(root)) {
         throw new StackFileError(`${file}: expected a map with a config: section`);
     }
-    const config = (root as Record<string, unknown>).config ?? {};
+    return root as Record<string, unknown>;
+}
+
+/**
+ * The config section of stack file text as written, keyed by full key (`project:key`; a bare key
+ * belongs to this project, as the engine reads it). Secure values stay `{secure: ciphertext}`.
+ */
+export function readConfigSection(text: string, file: string): Record<string, unknown> {
+    const config = readStackRoot(text, file).config ?? {};
     if (typeof config !== "object" || config === null || Array.isArray(config)) {
         throw new StackFileError(`${file}: config: must be a map of ${PROJECT}:<key> to values`);
     }

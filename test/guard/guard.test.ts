@@ -266,6 +266,14 @@ describe("slots guard --preview FILE --base REV", () => {
             expect(r.code).to.equal(1);
             expect(r.stderr).to.match(new RegExp(`^digitalocean:apiEndpoint: changed since ${base}; it is a host setting`));
         });
+
+        it("refuses a change to the stack file's own keys: where the engine imports config from, how it decrypts", async () => {
+            const file = path.join(repo.dir, "Pulumi.staging.yaml");
+            writeFileSync(file, `environment:\n  imports:\n    - production/all-secrets\nsecretsprovider: awskms://alias/other\n${readFileSync(file, "utf8")}`);
+            const r = await guard(["--config-only", "--base", base]);
+            expect(r.code).to.equal(1);
+            expect(r.stderr.trimEnd().split("\n").map((l) => l.split(": ")[0])).to.deep.equal(["stack file environment", "stack file secretsprovider"]);
+        });
     });
 
     describe("--events: what pulumi up did, judged after the fact", () => {

