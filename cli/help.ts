@@ -27,6 +27,7 @@ Commands:
   table [--json]                    the slot usage registry table in markdown
   plan [--base REV] [--json]        offline evaluation of the program: resources that change
   guard --preview FILE [--json]     fails if a pulumi preview touches what it must not
+  guard --events FILE | --config-only   the same rules for what pulumi up did, or the config alone
   serve [--port 8080] --remote URL  the Staging Dashboard and API: claims become pull requests
 
 Every command takes --stack NAME (default: staging) and --help. claim, repoint, release and
