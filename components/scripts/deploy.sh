@@ -112,39 +112,50 @@ if [[ -n ${HOME:-} && -f $HOME/.ssh/id_repository ]]; then
 fi
 export GIT_SSH_COMMAND=$ssh_command
 
+# set_origin REPO: points REPO's origin at the configured repository.
+set_origin() {
+  if git -C "$1" remote get-url origin >/dev/null 2>&1; then
+    git -C "$1" remote set-url origin "$repository"
+  else
+    git -C "$1" remote add origin "$repository"
+  fi
+}
+
 # Exactly the claimed commit, nothing else: a shallow fetch of that one commit, a detached
 # checkout, and no file left over from the previous commit or from the app's own runs.
 if [[ ! -d $checkout/.git ]]; then
   rm -rf "$checkout"
   git init -q "$checkout"
 fi
-if git -C "$checkout" remote get-url origin >/dev/null 2>&1; then
-  git -C "$checkout" remote set-url origin "$repository"
-else
-  git -C "$checkout" remote add origin "$repository"
-fi
+set_origin "$checkout"
 fetch_err=$(mktemp "$dir/.fetch.XXXXXX")
 tmp_files+=("$fetch_err")
-# --no-filter: the branch check below makes origin a partial-clone remote whose default filter
-# (commits only) must not apply to the commit that gets checked out.
-if ! git -C "$checkout" fetch -q --no-tags --no-filter --depth 1 origin "$commit" 2>"$fetch_err"; then
+if ! git -C "$checkout" fetch -q --no-tags --depth 1 origin "$commit" 2>"$fetch_err"; then
   cat "$fetch_err" >&2
   if grep -qiE "not our ref|couldn't find remote ref|no such remote ref|unadvertised object" "$fetch_err"; then
     die "commit $commit (branch $branch) does not exist on $repository; push the branch, or set the claim's commit to a SHA that is on the remote (git rev-parse origin/$branch)"
   fi
   die "cannot fetch commit $commit (branch $branch) from $repository; check that the droplet can reach the repository (deploy key, network)"
 fi
+
 # The commit must belong to the claimed branch, or the registry and the deploy comment would say
 # `main` for code that is on no reviewed branch (a fork's commit fetched by SHA). The branch's
 # history is fetched as commits only (--filter=tree:0: no trees, no blobs; a server without
-# filter support sends them anyway, which costs time, never correctness) into a ref of its own.
-branch_ref=refs/staging/claimed-branch
-if ! git -C "$checkout" fetch -q --no-tags --refmap= --filter=tree:0 origin "+refs/heads/$branch:$branch_ref" 2>"$fetch_err"; then
+# filter support sends them anyway, which costs time, never correctness) into a bare repository
+# of its own, kept between deployments so each fetch brings only new commits. The checkout stays
+# an ordinary shallow clone that never asks the remote for a missing object behind git's back.
+history="$dir/.branch-history.git"
+[[ -d $history ]] || git init -q --bare "$history"
+set_origin "$history"
+if ! git -C "$history" fetch -q --no-tags --filter=tree:0 origin "+refs/heads/$branch:refs/claimed-branch" 2>"$fetch_err"; then
   cat "$fetch_err" >&2
   die "cannot fetch branch $branch from $repository to check that commit $commit is on it; push the branch, or fix the claim's branch"
 fi
-if ! git -C "$checkout" merge-base --is-ancestor "$commit" "$branch_ref" 2>/dev/null; then
-  die "commit $commit is not on branch $branch of $repository (not reachable from its head $(git -C "$checkout" rev-parse "$branch_ref")); claim a commit of that branch (git rev-parse origin/$branch), or name the branch the commit is on"
+# rev-list walks the commits just fetched and nothing else; merge-base would ask the remote for a
+# commit that is not there (a partial clone fetches missing objects on demand), trees and all.
+on_branch=$(git -C "$history" rev-list refs/claimed-branch)
+if [[ $'\n'$on_branch$'\n' != *$'\n'$commit$'\n'* ]]; then
+  die "commit $commit is not on branch $branch of $repository (not reachable from its head ${on_branch%%$'\n'*}); claim a commit of that branch (git rev-parse origin/$branch), or name the branch the commit is on"
 fi
 git -C "$checkout" -c advice.detachedHead=false checkout -q --force --detach "$commit"
 git -C "$checkout" clean -q -ffdx

@@ -123,10 +123,10 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         expect(git(checkout, "rev-parse", "HEAD")).to.equal(repo.first);
         expect(git(checkout, "status", "--porcelain", "--ignored")).to.equal("");
         expect(git(checkout, "rev-parse", "--is-shallow-repository")).to.equal("true");
-        // The branch check fetched the branch's commits only: no tree or blob of another commit
-        // (the first commit's own tree is all there is of it).
-        expect(git(checkout, "merge-base", "--is-ancestor", repo.first, "refs/staging/claimed-branch")).to.equal("");
-        expect(git(checkout, "rev-parse", "refs/staging/claimed-branch")).to.equal(repo.second);
+        expect(git(checkout, "rev-list", "--count", "--all")).to.equal("1");
+        // The branch check keeps the branch's history, commits only, beside the checkout.
+        const history = path.join(slotDir(droplet, A), ".branch-history.git");
+        expect(git(history, "rev-parse", "refs/claimed-branch")).to.equal(repo.second);
         expect(() => execFileSync("git", ["-C", checkout, "symbolic-ref", "-q", "HEAD"], { stdio: "ignore" })).to.throw();
 
         const envPath = path.join(slotDir(droplet, A), `.env.staging-${A}`);
@@ -160,7 +160,7 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         });
         expect(statSync(path.join(slotDir(droplet, A), "version.json")).mode & 0o777).to.equal(0o644);
         // No temporary file (env, version, fetch errors) is left beside the real ones.
-        expect(readdirSync(slotDir(droplet, A)).sort()).to.deep.equal([".deployment-id", `.env.staging-${A}`, ".lock", "job-search-project", "last-deploy.log", "version.json"]);
+        expect(readdirSync(slotDir(droplet, A)).sort()).to.deep.equal([".branch-history.git", ".deployment-id", `.env.staging-${A}`, ".lock", "job-search-project", "last-deploy.log", "version.json"]);
         expect(statSync(path.join(slotDir(droplet, A), "last-deploy.log")).mode & 0o777).to.equal(0o600);
     });
 
@@ -321,11 +321,17 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         expect(existsSync(path.join(slotDir(droplet, A), "version.json"))).to.equal(false);
         expect(existsSync(path.join(slotDir(droplet, A), `.env.staging-${A}`))).to.equal(false);
 
-        // A commit of the branch deploys; the branch's older commits came without their trees.
+        // A commit of the branch deploys; the branch's older commits came without their trees,
+        // and the checkout holds the deployed commit alone.
         ok(await deploy(A, { commit: repo.second }));
+        const history = path.join(slotDir(droplet, A), ".branch-history.git");
+        // Every object the history repository holds, listed without asking the remote for any.
+        const held = git(history, "cat-file", "--batch-check=%(objectname) %(objecttype)", "--batch-all-objects").split("\n");
+        expect(held).to.include.members([`${repo.first} commit`, `${repo.second} commit`]);
+        expect(held.filter((l) => !l.endsWith(" commit")), "trees or blobs").to.deep.equal([]);
         const checkout = path.join(slotDir(droplet, A), "job-search-project");
-        expect(git(checkout, "cat-file", "-t", repo.first)).to.equal("commit");
-        expect(() => execFileSync("git", ["-C", checkout, "cat-file", "-e", repo.oldNotesBlob], { stdio: "ignore", env: { ...process.env, GIT_NO_LAZY_FETCH: "1" } })).to.throw();
+        expect(git(checkout, "rev-list", "--all")).to.equal(repo.second);
+        expect(() => execFileSync("git", ["-C", checkout, "cat-file", "-e", repo.oldNotesBlob], { stdio: "ignore" })).to.throw();
     });
 
     it("a branch missing from the remote fails naming the branch, before compose runs", async function () {
