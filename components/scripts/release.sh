@@ -55,6 +55,6 @@ else
 fi
 rm -f "$dir/.deployment-id"
 if [[ $remove_checkout == true ]]; then
-  rm -rf "$dir/job-search-project"
+  rm -rf "$dir/job-search-project" "$dir/.branch-history.git"
 fi
 printf 'STAGING_RELEASE_RESULT {"slot":%s,"releasedAt":"%s"}\n' "$slot" "$released_at"

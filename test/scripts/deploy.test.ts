@@ -251,6 +251,7 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         ok(await run(droplet, cmd.delete));
         expect(dockerCalls(droplet).slice(1)).to.deep.equal([`compose -p staging-${A} down --remove-orphans --volumes`]);
         expect(existsSync(path.join(slotDir(droplet, A), "job-search-project"))).to.equal(false);
+        expect(existsSync(path.join(slotDir(droplet, A), ".branch-history.git"))).to.equal(false);
         expect(versionJson(droplet, A)).to.include({ status: "released" });
     });
 
