@@ -327,7 +327,9 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         ok(await deploy(A, { commit: repo.second }));
         const history = path.join(slotDir(droplet, A), ".branch-history.git");
         // Every object the history repository holds, listed without asking the remote for any.
-        const held = git(history, "cat-file", "--batch-check=%(objectname) %(objecttype)", "--batch-all-objects").split("\n");
+        const held = execFileSync("git", ["-C", history, "cat-file", "--batch-check=%(objectname) %(objecttype)", "--batch-all-objects"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
+            .trim()
+            .split("\n");
         expect(held).to.include.members([`${repo.first} commit`, `${repo.second} commit`]);
         expect(held.filter((l) => !l.endsWith(" commit")), "trees or blobs").to.deep.equal([]);
         const checkout = path.join(slotDir(droplet, A), "job-search-project");
