@@ -28,7 +28,7 @@ type ForceNew = true | ((before: unknown, after: unknown) => boolean);
  * - command (pulumi/pulumi-command v1.2.1, the remote Command's ResourceInputs.Annotate: "Trigger a
  *   resource replacement on changes to any of these values"): only `triggers` replaces; every other
  *   input change runs the command's update (here: the create command again).
- * - the registry row (components/registry/provider.ts, diff): slot and target.
+ * - the registry row, the only dynamic resource (components/registry/provider.ts, diff): slot and target.
  */
 const FORCE_NEW: Readonly<Record<string, Readonly<Record<string, ForceNew>>>> = {
     "digitalocean:index/droplet:Droplet": {
