@@ -51,12 +51,18 @@ function slotsPlanBaseDirs(): string[] {
 describeNeeds(["git"], "slots plan --base REV with REV's own program", function () {
     this.timeout(120_000);
     let repo: StackRepo;
+    let leftBefore: string[];
     beforeEach(() => {
+        leftBefore = slotsPlanBaseDirs();
         repo = new StackRepo();
         copyProgram(repo);
         repo.write(baseValues());
     });
-    afterEach(() => repo.remove());
+    afterEach(() => {
+        repo.remove();
+        // Whatever the outcome, the base's copy of the program is removed.
+        expect(slotsPlanBaseDirs()).to.deep.equal(leftBefore);
+    });
 
     it("shows a change to the program itself: the firewall's SSH rule, with the same stack file on both sides", async () => {
         edit(repo, HOST, SSH_RULE, SSH_OPEN);
@@ -86,7 +92,9 @@ describeNeeds(["git"], "slots plan --base REV with REV's own program", function 
         expect(r.stdout).to.equal(`Pulumi.staging.yaml: working tree against ${base} (offline evaluation of the program)\nNo resource changes.\n`);
         // An uncommitted edit of the program counts, and so does a new file.
         writeFileSync(path.join(repo.dir, "components", "extra.ts"), "export const extra = 1;\n");
-        expect(revisionProgram(repo.dir, base).kind).to.equal("own");
+        const own = revisionProgram(repo.dir, base);
+        expect(own.kind).to.equal("own");
+        if (own.kind === "own") own.dispose();
     });
 
     it("falls back to the working tree's program with a visible warning when REV's dependencies differ", async () => {
