@@ -3,7 +3,7 @@
 // every run: the validator's, the YAML's, whether each claimed commit exists in the repository
 // (when it can be asked), and with --base, what the base branch did meanwhile.
 
-import { Problem, formatProblem, isRepositoryUrl } from "../components/validation";
+import { Problem, branchProblem, formatProblem, isRepositoryUrl } from "../components/validation";
 import { parseCommand } from "./args";
 import { BaseClaims, claimsAt, mergeBase } from "./base";
 import { askCommit } from "./commits";
@@ -76,7 +76,9 @@ async function commitProblems(io: Io, stack: Stack, slots: ReadonlySet<number> |
     for (const [slot, claim] of claimsOf(stack.raw)) {
         if (slots && !slots.has(slot)) continue;
         if (typeof claim.commit !== "string" || !/^[0-9a-f]{40}$/.test(claim.commit)) continue;
-        const answer = await askCommit(io, repository, claim.commit);
+        // The branch is asked about only when it is a valid name: it goes into a refspec.
+        const branch = typeof claim.branch === "string" && branchProblem(claim.branch) === undefined ? claim.branch : undefined;
+        const answer = await askCommit(io, repository, claim.commit, branch);
         if (answer.state === "refused") errors.push({ slot, field: `claims.${slot}.commit`, message: answer.message });
         if (answer.state === "unverified") {
             // One line for the whole file: the next claim would meet the same closed door.

@@ -161,9 +161,9 @@ function slotOrTask(args: Args, usage: string): { slot?: number; task?: string }
     return task === undefined ? { slot: slotArgument(args.positionals[0], usage) } : { task };
 }
 
-/** A commit given on the command line, checked against the repository; warns when it cannot ask. */
-async function givenCommit(io: Io, settings: Settings, commit: string): Promise<string> {
-    const checked = await verifyCommit(io, settings.repository, commit, "--commit");
+/** A commit given on the command line, checked against the repository and `branch`; warns when it cannot ask. */
+async function givenCommit(io: Io, settings: Settings, commit: string, branch: string): Promise<string> {
+    const checked = await verifyCommit(io, settings.repository, commit, branch, "--commit");
     if (checked.warning) io.stderr(`${checked.warning}\n`);
     return checked.commit;
 }
@@ -199,7 +199,7 @@ export async function prepareClaim(io: Io, stack: string, request: ClaimRequest,
     if (why) throw new UserError([`branch "${request.branch}" ${why}`]);
     const current = readStack(io, stack);
     const settings = requireSettings(current, "claim a slot");
-    const commit = request.commit === undefined ? await branchHead(io, settings.repository, request.branch) : await givenCommit(io, settings, request.commit);
+    const commit = request.commit === undefined ? await branchHead(io, settings.repository, request.branch) : await givenCommit(io, settings, request.commit, request.branch);
     const base = claimsAt(current, io.cwd, baseRev, io.now());
     const values: Record<string, FieldValue> = { owner: request.owner, task: request.task, branch: request.branch, commit, claimedAt: timestamp(io.now()) };
     if (request.purpose !== undefined) values.purpose = request.purpose;
@@ -295,7 +295,7 @@ export async function repointCommand(argv: readonly string[], io: Io): Promise<n
     const why = branchProblem(branch);
     if (why) throw new UserError([`branch "${branch}" ${why}`]);
     const given = args.string("commit");
-    const commit = given === undefined ? await branchHead(io, settings.repository, branch) : await givenCommit(io, settings, given);
+    const commit = given === undefined ? await branchHead(io, settings.repository, branch) : await givenCommit(io, settings, given, branch);
     if (branch === claim.branch && commit === claim.commit) {
         io.stdout(`${id(slot)} already runs ${branch} @ ${commit.slice(0, 7)}; nothing to change (slots redeploy ${slot} deploys it again).\n`);
         return 0;

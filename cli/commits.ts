@@ -1,6 +1,7 @@
-// Whether a commit exists in the configured repository, asked before a claim or re-point is
-// written (and by `slots check`), so a mistyped SHA fails here instead of at `pulumi up` after the
-// merge. git runs without a shell; every value is its own argument.
+// Whether a commit exists in the configured repository, and is on the claimed branch, asked before
+// a claim or re-point is written (and by `slots check`), so a mistyped SHA fails here instead of
+// at `pulumi up` after the merge, and a commit of another branch (a fork's, say) is never recorded
+// under the claimed branch's name. git runs without a shell; every value is its own argument.
 //
 // `git ls-remote` lists only ref tips, so a commit below a tip is asked for with a shallow fetch
 // of exactly that object into a throwaway repository: with protocol v2 (git's default since 2.26)
@@ -8,6 +9,10 @@
 // for one it does not have. `--filter=tree:0` keeps it to the commit object where the server
 // supports filters (GitHub does); elsewhere the filter is ignored with a warning.
 // Facts: git's Documentation/gitprotocol-v2.txt ("fetch": want <oid>) and git-fetch(1).
+//
+// Whether it is on the branch: the branch's history is fetched as commits only (--filter=tree:0
+// again) into a throwaway repository and listed with `git rev-list`, which walks commits and never
+// asks the remote for anything. The deploy script on the droplet makes the same check.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -49,6 +54,27 @@ async function fetchable(io: Io, repository: string, sha: string): Promise<"yes"
     }
 }
 
+/** Whether `commit` is reachable from the head of `branch` in `repository`. */
+async function onBranch(io: Io, repository: string, branch: string, commit: string): Promise<{ state: "yes" | "no" | "no-branch" | "unknown"; head?: string; why?: string }> {
+    const probe = mkdtempSync(path.join(tmpdir(), "slots-branch-"));
+    try {
+        const init = await git(io, ["init", "-q", "--bare", probe]);
+        if (init.code !== 0) return { state: "unknown", why: firstLine(init.stderr) };
+        const ref = "refs/heads/claimed";
+        const r = await git(io, ["fetch", "-q", "--no-tags", "--filter=tree:0", "--", repository, `+refs/heads/${branch}:${ref}`], 120_000, probe);
+        if (r.code !== 0) {
+            if (/couldn't find remote ref|no such remote ref/i.test(r.stderr)) return { state: "no-branch" };
+            return { state: "unknown", why: firstLine(r.stderr) || `git exited with ${r.code}` };
+        }
+        const list = await git(io, ["rev-list", ref], 60_000, probe);
+        if (list.code !== 0) return { state: "unknown", why: firstLine(list.stderr) || `git exited with ${list.code}` };
+        const history = list.stdout.split("\n");
+        return { state: history.includes(commit) ? "yes" : "no", head: history[0] };
+    } finally {
+        rmSync(probe, { recursive: true, force: true });
+    }
+}
+
 /** What the repository says about a commit. */
 export type CommitAnswer =
     | { readonly state: "found"; readonly commit: string }
@@ -59,10 +85,30 @@ export type CommitAnswer =
 
 /**
  * Asks `repository` about `given`: a full SHA is looked for (lowercased); a short one is resolved
- * when exactly one branch or tag tip starts with it. Text that is not hex is returned as found,
- * unchanged, for the validator to name.
+ * when exactly one branch or tag tip starts with it. With `branch`, a commit the repository has
+ * must also be on that branch. Text that is not hex is returned as found, unchanged, for the
+ * validator to name.
  */
-export async function askCommit(io: Io, repository: string, given: string): Promise<CommitAnswer> {
+export async function askCommit(io: Io, repository: string, given: string, branch?: string): Promise<CommitAnswer> {
+    const answer = await askRepository(io, repository, given);
+    if (answer.state !== "found" || branch === undefined || !FULL.test(answer.commit)) return answer;
+    const found = await onBranch(io, repository, branch, answer.commit);
+    switch (found.state) {
+        case "yes":
+            return answer;
+        case "no":
+            return {
+                state: "refused",
+                message: `commit ${answer.commit} is not on branch ${branch} in ${repository} (not reachable from its head ${found.head ?? "?"}); claim a commit of that branch (git rev-parse origin/${branch}), or name the branch the commit is on`,
+            };
+        case "no-branch":
+            return { state: "refused", message: `branch ${branch} does not exist in ${repository}; push it first (git push -u origin ${branch}), or name the branch the commit is on` };
+        default:
+            return { state: "unverified", commit: answer.commit, why: `${repository} would not list branch ${branch} (${found.why ?? "no reason given"}), so whether the commit is on it is unknown` };
+    }
+}
+
+async function askRepository(io: Io, repository: string, given: string): Promise<CommitAnswer> {
     const commit = given.trim().toLowerCase();
     if (!FULL.test(commit) && !SHORT.test(commit)) return { state: "found", commit: given };
     let listing: GitResult;
@@ -94,9 +140,12 @@ export async function askCommit(io: Io, repository: string, given: string): Prom
     return { state: "refused", message: `commit ${commit} is not in ${repository}; push it first (git push origin <branch>) or give a commit the repository has (git rev-parse <branch>)` };
 }
 
-/** askCommit for a command's own argument: the commit to write, a warning to print, or a UserError. */
-export async function verifyCommit(io: Io, repository: string, given: string, where: string): Promise<CommitCheck> {
-    const answer = await askCommit(io, repository, given);
+/**
+ * askCommit for a command's own argument (on `branch`): the commit to write, a warning to print,
+ * or a UserError.
+ */
+export async function verifyCommit(io: Io, repository: string, given: string, branch: string, where: string): Promise<CommitCheck> {
+    const answer = await askCommit(io, repository, given, branch);
     if (answer.state === "refused") throw new UserError([`${where}: ${answer.message}`]);
     if (answer.state === "unverified") return { commit: answer.commit, warning: `warning: ${where}: ${answer.why}; commit ${answer.commit.slice(0, 12)} not verified` };
     return { commit: answer.commit };

@@ -111,6 +111,36 @@ describeNeeds(["git"], "the daily workflow with git", () => {
             expect(short.code).to.equal(1);
             expect(short.stderr).to.match(/^--commit: commit abcdef1 is not a full SHA and .* cannot resolve it \(no branch or tag of it starts with it\); pass the full 40-character SHA/);
         });
+        it("refuses a commit that is on another branch only, naming both, in claim, repoint and check alike", async () => {
+            const app = appRepository();
+            // Allow partial fetches, as GitHub does, so the branch history comes as commits only.
+            git(path.join(path.dirname(app.work), "app.git"), "config", "uploadpack.allowFilter", "true");
+            const env = pointAt(app.url);
+            const elsewhere = pushCommit(app.work, "refs/heads/fork/other", "OTHER");
+            const dir = project();
+            expect((await run(dir, ["claim", "--task", "JOB-1", "--owner", "alice", "--branch", "feature/login", "--slot", "4"], { env })).code).to.equal(0);
+            const before = stackText(dir);
+            const refusal = `--commit: commit ${elsewhere} is not on branch feature/login in git@github.com:justapply/job-search-project.git (not reachable from its head ${app.head}); claim a commit of that branch (git rev-parse origin/feature/login), or name the branch the commit is on\n`;
+            for (const argv of [
+                ["repoint", "4", "--commit", elsewhere],
+                ["claim", "--task", "JOB-2", "--owner", "bob", "--branch", "feature/login", "--commit", elsewhere],
+            ]) {
+                const r = await run(dir, argv, { env });
+                expect(r.code, argv.join(" ")).to.equal(1);
+                expect(r.stderr).to.equal(refusal);
+                expect(stackText(dir)).to.equal(before);
+            }
+            const gone = await run(dir, ["repoint", "4", "--branch", "feature/gone", "--commit", app.head], { env });
+            expect(gone.code).to.equal(1);
+            expect(gone.stderr).to.match(/^--commit: branch feature\/gone does not exist in git@github\.com:justapply\/job-search-project\.git; push it first/);
+            // Named with the branch it is on, it is taken.
+            expect((await run(dir, ["repoint", "4", "--branch", "fork/other", "--commit", elsewhere], { env })).code).to.equal(0);
+            // A hand edit that names the wrong branch is found by check.
+            writeFileSync(path.join(dir, "Pulumi.staging.yaml"), stackText(dir).replace("branch: fork/other", "branch: feature/login"));
+            const check = await run(dir, ["check"], { env });
+            expect(check.code).to.equal(1);
+            expect(check.stderr).to.match(new RegExp(`^Pulumi\\.staging\\.yaml:\\d+: staging-4 commit: commit ${elsewhere} is not on branch feature/login in `));
+        });
         it("refuses a free slot and a usage mistake", async () => {
             const dir = project();
             const free = await run(dir, ["repoint", "3"]);
