@@ -281,12 +281,14 @@ describe("GitHub workflows", () => {
             });
         });
 
-        it("checks the file with main's rules and refuses host settings before the preview runs", () => {
-            const check = stepIndex(steps, runs(/^npx --no slots check --strict$/), "slots check --strict");
+        it("refuses host settings first, then checks the file with main's rules, before the preview runs", () => {
             const guard = stepIndex(steps, runs(/npx --no slots guard --config-only --base "\$BASE"/), "slots guard --config-only");
+            const check = stepIndex(steps, runs(/^npx --no slots check --strict --offline$/), "slots check --strict --offline");
             const preview = stepIndex(steps, (s) => s.uses?.startsWith("pulumi/actions@") === true, "pulumi/actions");
-            expect(check).to.be.lessThan(guard);
-            expect(guard).to.be.lessThan(preview);
+            // Nothing runs with the file's values before the config check: npm ci installs main's lockfile.
+            expect(steps.slice(0, guard).filter((s) => typeof s.run === "string" && /npx|node |pulumi/.test(s.run))).to.deep.equal([]);
+            expect(guard).to.be.lessThan(check);
+            expect(check).to.be.lessThan(preview);
             for (const s of steps.slice(2)) expect(s.if, s.name ?? s.uses ?? s.run).to.equal("steps.stack.outputs.stack-only == 'true'");
             expect(steps[preview].with).to.deep.include({ command: "preview", "comment-on-pr": true, "edit-pr-comment": true, policyPacks: "policy" });
         });
