@@ -170,6 +170,15 @@ describe("slots guard --preview FILE --base REV", () => {
         expect(verdict.violations[0].reason).to.match(/^update in staging-5, whose claim did not change/);
     });
 
+    it("lists a changed host setting among the JSON violations, typed as a config key", async () => {
+        repo.write({ ...baseValues(), deployTimeoutSeconds: 120, claims: { "4": claim() } });
+        const r = await guard(["--preview", "claim-staging-4.json", "--base", base, "--json"]);
+        expect(r.code).to.equal(1);
+        const verdict = JSON.parse(r.stdout) as { ok: boolean; violations: { name: string; type: string; slot: number | null; ops: string[] }[] };
+        expect(verdict.ok).to.equal(false);
+        expect(verdict.violations.map((v) => [v.name, v.type, v.slot, v.ops])).to.deep.equal([["staging-slots:deployTimeoutSeconds", "config key", null, []]]);
+    });
+
     it("lets a host change through only with --allow-shared", async () => {
         repo.write(baseValues());
         expect((await guard(["--preview", "resize-droplet.json", "--base", base])).code).to.equal(1);
