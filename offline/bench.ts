@@ -63,9 +63,8 @@ function endToEnd(dir: string, n: number): number {
     const start = performance.now();
     const run = spawnSync(
         process.execPath,
-        ["-r", require.resolve("ts-node/register/transpile-only"), path.join(__dirname, "plan.ts"), "--stack", `bench${n}`],
-        // ts-node finds tsconfig.json from the working folder; the stack files live elsewhere.
-        { cwd: dir, encoding: "utf8", env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, "..", "tsconfig.json") } },
+        ["-r", require.resolve("tsx/cjs"), path.join(__dirname, "plan.ts"), "--stack", `bench${n}`],
+        { cwd: dir, encoding: "utf8" },
     );
     const ms = performance.now() - start;
     if (run.status !== 0) throw new Error(`plan of ${n} slots failed:\n${run.stderr}`);

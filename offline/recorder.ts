@@ -189,7 +189,7 @@ export async function evaluate(config: EngineConfig, opts: { stack?: string; now
     let outputs: Record<string, unknown> | undefined;
     let error: Error | undefined;
     // The SDK captures a stack trace for every promise and resource it creates, to debug leaks
-    // and to point engine errors at source lines; ts-node's source maps make each capture costly.
+    // and to point engine errors at source lines; the TypeScript loader's source maps make each capture costly.
     // Offline nothing reads them, and they were most of the cost per resource, so they are off
     // while the program runs here (and only here).
     const stackTraceLimit = Error.stackTraceLimit;

@@ -1,6 +1,6 @@
 // How long `slots check --strict` takes on a 100-slot stack file with every slot claimed: its own
 // work in process (read, parse, validate, locate problems), and the whole executable end to end.
-// Run: npx ts-node --transpile-only test/cli/bench-check.ts
+// Run: npx tsx test/cli/bench-check.ts
 // A script rather than a timed test: timings depend on the machine, a test must not.
 
 import { spawnSync } from "node:child_process";

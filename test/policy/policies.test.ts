@@ -174,9 +174,9 @@ describe("policy pack served over the analyzer protocol", function () {
 
     before(async () => {
         const root = path.join(__dirname, "..", "..");
-        child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "index.ts"], {
+        child = spawn(process.execPath, ["-r", require.resolve("tsx/cjs"), "index.ts"], {
             cwd: path.join(root, "policy"),
-            env: { ...process.env, NODE_PATH: path.join(root, "node_modules"), TS_NODE_PROJECT: path.join(root, "policy", "tsconfig.json") },
+            env: { ...process.env, NODE_PATH: path.join(root, "node_modules") },
             stdio: ["ignore", "pipe", "pipe"],
         });
         let stderr = "";

@@ -44,7 +44,7 @@ describe("tests that need a tool", function () {
     this.timeout(30_000);
     const spec = path.join(__dirname, "..", "fixtures", "needsMissingTool.spec.ts");
     function runSpec(env: Record<string, string>) {
-        return spawnSync(process.execPath, [require.resolve("mocha/bin/mocha.js"), "--no-config", "-r", "ts-node/register/transpile-only", spec], {
+        return spawnSync(process.execPath, [require.resolve("mocha/bin/mocha.js"), "--no-config", "-r", "tsx/cjs", spec], {
             encoding: "utf8",
             env: { ...process.env, ...env },
         });
