@@ -20,9 +20,10 @@ import {
     ColumnSpec,
     CREATE_SQL,
 } from "./schema";
+import { HttpStatusError, REGISTRY_RETRY, RetryPolicy, withRetries } from "./retries";
 
 /** Bump when this file changes what create/update/read/delete do. */
-export const PROVIDER_VERSION = 1;
+export const PROVIDER_VERSION = 2;
 
 /**
  * When set, every registry row connects with this connection string instead of the one derived
@@ -135,11 +136,43 @@ const EVENTS = `${REGISTRY_SCHEMA}.${EVENTS_TABLE}`;
 // CREATE TABLE IF NOT EXISTS can otherwise fail on the catalog's unique index.
 const SCHEMA_LOCK = 7_412_530_193;
 
+/** The DigitalOcean API's address: DIGITALOCEAN_API_URL when set, as the DigitalOcean provider reads it. */
+function digitaloceanApi(env: Readonly<Record<string, string | undefined>>): string {
+    // terraform-provider-digitalocean: api_endpoint defaults to DIGITALOCEAN_API_URL, else
+    // https://api.digitalocean.com (pulumi-digitalocean's provider/resources.go maps the same variable).
+    return (env.DIGITALOCEAN_API_URL || "https://api.digitalocean.com").replace(/\/+$/, "");
+}
+
+/** GET one DigitalOcean API document, retried on 429, 5xx and timeouts. */
+async function digitaloceanGet<T>(api: string, resource: string, token: string, what: string, retry: RetryPolicy): Promise<T> {
+    return withRetries(
+        `${what} (GET ${api}${resource})`,
+        async () => {
+            const response = await fetch(`${api}${resource}`, {
+                headers: { Authorization: `Bearer ${token}` },
+                signal: AbortSignal.timeout(15_000),
+            });
+            if (!response.ok) {
+                throw new HttpStatusError(`${what} failed with HTTP ${response.status}; check the token's read scope on databases`, response.status);
+            }
+            return (await response.json()) as T;
+        },
+        retry,
+    );
+}
+
+/** Options of clientConfig that tests change. */
+export interface ClientConfigOptions {
+    /** Retry policy of the DigitalOcean API calls; default REGISTRY_RETRY. */
+    readonly retry?: RetryPolicy;
+}
+
 /** Connection settings for node-postgres, resolved at run time; never stored. */
 export async function clientConfig(
     target: RegistryTarget,
     stack: StackConnectionConfig,
     env: Readonly<Record<string, string | undefined>>,
+    options: ClientConfigOptions = {},
 ): Promise<pg.ClientConfig> {
     const common = { connectionTimeoutMillis: 15_000, query_timeout: 60_000, application_name: "staging-slots" };
     const override = env[REGISTRY_URL_ENV];
@@ -177,20 +210,79 @@ export async function clientConfig(
                     `reading the managed cluster's credentials needs a DigitalOcean token: pulumi config set --secret digitalocean:token, or DIGITALOCEAN_TOKEN (or set ${REGISTRY_URL_ENV} or registryDatabaseUrl)`,
                 );
             }
-            const response = await fetch(`https://api.digitalocean.com/v2/databases/${encodeURIComponent(target.clusterId)}`, {
-                headers: { Authorization: `Bearer ${token}` },
-            });
-            if (!response.ok) {
-                throw new Error(`reading database cluster ${target.clusterId} from DigitalOcean failed with HTTP ${response.status}; check the token's read scope`);
-            }
-            const body = (await response.json()) as { database?: { connection?: { host?: string; port?: number; user?: string; password?: string } } };
+            const api = digitaloceanApi(env);
+            const retry = options.retry ?? REGISTRY_RETRY;
+            const cluster = `/v2/databases/${encodeURIComponent(target.clusterId)}`;
+            const body = await digitaloceanGet<{ database?: { connection?: { host?: string; port?: number; user?: string; password?: string } } }>(
+                api,
+                cluster,
+                token,
+                `reading database cluster ${target.clusterId} from DigitalOcean`,
+                retry,
+            );
             const c = body.database?.connection;
             if (!c?.host || !c.port || !c.user || !c.password) {
                 throw new Error(`DigitalOcean returned no connection details for database cluster ${target.clusterId}`);
             }
-            return { ...common, host: c.host, port: c.port, user: c.user, password: c.password, database: target.database, ssl: { rejectUnauthorized: false } };
+            // The cluster's own CA signs its server certificate (DigitalOcean API: GET
+            // /v2/databases/{id}/ca, base64 of the PEM). With it node-postgres verifies the chain,
+            // and Node's default checkServerIdentity the host name: libpq's sslmode=verify-full.
+            const ca = await digitaloceanGet<{ ca?: { certificate?: string } }>(
+                api,
+                `${cluster}/ca`,
+                token,
+                `reading the CA certificate of database cluster ${target.clusterId} from DigitalOcean`,
+                retry,
+            );
+            const pem = ca.ca?.certificate ? Buffer.from(ca.ca.certificate, "base64").toString("utf8") : "";
+            if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+                throw new Error(`DigitalOcean returned no CA certificate for database cluster ${target.clusterId}; the registry will not connect unverified`);
+            }
+            return {
+                ...common,
+                host: c.host,
+                port: c.port,
+                user: c.user,
+                password: c.password,
+                database: target.database,
+                ssl: { ca: pem, rejectUnauthorized: true },
+            };
         }
     }
+}
+
+/** Where a connection goes, for error messages: never the password or the full connection string. */
+export function describeConnection(config: pg.ClientConfig): string {
+    if (config.connectionString) {
+        try {
+            const u = new URL(config.connectionString);
+            return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+        } catch {
+            return "the configured connection string";
+        }
+    }
+    return `${config.host}:${config.port}/${config.database}`;
+}
+
+/** A connected client; the connect is retried on refused connections, timeouts and a server starting up. */
+export async function connect(config: pg.ClientConfig, retry: RetryPolicy = REGISTRY_RETRY): Promise<pg.Client> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Client } = require("pg") as typeof import("pg");
+    return withRetries(
+        `connecting to the registry database at ${describeConnection(config)}`,
+        async () => {
+            // A client that failed to connect cannot connect again: each try gets a new one.
+            const client = new Client(config);
+            try {
+                await client.connect();
+                return client;
+            } catch (e) {
+                await client.end().catch(() => undefined);
+                throw e;
+            }
+        },
+        retry,
+    );
 }
 
 async function withClient<T>(
@@ -198,10 +290,7 @@ async function withClient<T>(
     stack: StackConnectionConfig,
     work: (client: pg.Client) => Promise<T>,
 ): Promise<T> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Client } = require("pg") as typeof import("pg");
-    const client = new Client(await clientConfig(target, stack, process.env));
-    await client.connect();
+    const client = await connect(await clientConfig(target, stack, process.env));
     try {
         return await work(client);
     } finally {

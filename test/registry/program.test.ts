@@ -2,7 +2,9 @@
 // inputs, no secret anywhere in them, only the claimed slot's row moving on a claim edit, the
 // row waiting for the deployment, and the serialized provider (what the state stores) working.
 
+import { spawnSync } from "node:child_process";
 import Module from "node:module";
+import * as path from "node:path";
 
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
@@ -185,6 +187,46 @@ describe("registry rows in the program", function () {
             } finally {
                 await client.end();
             }
+        });
+
+        it("is small, holds no secret and no module's code: pg and exponential-backoff are required when a method runs", async () => {
+            const ev = await evaluate(
+                engineConfig(withClaims({ "4": claim() }), { deployPrivateKey: SECRETS.deployPrivateKey, repositoryKey: SECRETS.repositoryKey }),
+                { now: NOW },
+            );
+            const text = rowOf(ev, 4).__provider as string;
+            // Every row stores it, so ten slots store it ten times.
+            expect(text.length, "serialized provider size").to.be.below(64 * 1024);
+            for (const secret of [SECRETS.deployPrivateKey, SECRETS.repositoryKey, "TEST-ONLY"]) expect(text).to.not.contain(secret);
+            expect(text).to.match(/require\("pg"\)/);
+            expect(text).to.match(/require\("exponential-backoff"\)/);
+            // Module code would show as its classes and the SDK's runtime; none is inlined.
+            expect(text).to.not.match(/class Client extends|class Pool extends|function backOff\(|runtime\/settings/);
+        });
+
+        it("runs as the engine's dynamic provider host runs it: require-from-string in the project folder, pg from its node_modules", async () => {
+            const ev = await evaluate(engineConfig(withClaims({ "4": claim() })), { now: NOW });
+            const { __provider: text, ...inputs } = rowOf(ev, 4);
+            const url = await server().freshDatabase();
+            // @pulumi/pulumi's cmd/dynamic-provider/index.js: provider = requireFromString(props.__provider).handler(),
+            // in a process of its own whose working folder is the project's.
+            const host = `
+                const provider = require("require-from-string")(process.env.PROVIDER_TEXT).handler();
+                const inputs = JSON.parse(process.env.ROW_INPUTS);
+                (async () => {
+                    const created = await provider.create(inputs);
+                    const read = await provider.read(created.id, created.outs);
+                    const diff = await provider.diff(created.id, read.props, inputs);
+                    process.stdout.write(JSON.stringify({ id: created.id, same: JSON.stringify(read.props) === JSON.stringify(created.outs), changes: diff.changes }));
+                })().catch((e) => { process.stderr.write(String(e && e.stack || e)); process.exit(1); });`;
+            const run = spawnSync(process.execPath, ["-e", host], {
+                cwd: path.join(__dirname, "..", ".."),
+                encoding: "utf8",
+                env: { ...process.env, PROVIDER_TEXT: String(text), ROW_INPUTS: JSON.stringify({ ...inputs, deployedAt: "2026-11-23T10:41:07Z" }), [REGISTRY_URL_ENV]: url },
+            });
+            expect(run.status, run.stderr).to.equal(0);
+            // A refresh right after the up reads back exactly what was written, and the next preview sees no change.
+            expect(JSON.parse(run.stdout)).to.deep.equal({ id: "staging-4", same: true, changes: false });
         });
     });
 });
