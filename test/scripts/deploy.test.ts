@@ -148,7 +148,14 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         expect(dockerCalls(droplet)).to.deep.equal([
             `compose -p staging-${A} --project-directory ${checkout} --env-file ${envPath} up -d --build --remove-orphans`,
         ]);
-        expect(await apiVersion(5000 + A)).to.contain(repo.first);
+        // The example app's own answer, served by its server.js.
+        expect(JSON.parse((await apiVersion(5000 + A)) ?? "null")).to.deep.equal({
+            service: "campaign-ui",
+            commit: repo.first,
+            branch: "feature/login",
+            slot: `staging-${A}`,
+            database: "not configured",
+        });
 
         expect(versionJson(droplet, A)).to.deep.equal({
             slot: `staging-${A}`,
@@ -438,10 +445,10 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         });
     });
 
-    itNeeds(["docker-compose"], "the fixture app's compose file reads the slot's env file: loopback ports, the slot's database, values verbatim", async function () {
+    itNeeds(["docker-compose"], "the example app's compose file reads the slot's env file: loopback ports, the slot's database, values verbatim", async function () {
         // Compose v1 (the parser CI has) interpolates ${…} even inside single quotes, compose v2
         // does not; every other special character below is read literally by both.
-        const appEnv = { APP_ENV: "staging", GREETING: "hello $(whoami) #not-a-comment `id` \"quoted\" $HOME" };
+        const appEnv = { APP_ENV: "hello $(whoami) #not-a-comment `id` \"quoted\" $HOME" };
         const branch = "feature/a$b`c`";
         const cmd = await command(A, { commit: repo.first }, { appEnv });
         git(repo.dir, "branch", branch, repo.second);
@@ -456,7 +463,7 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
             env: { ...process.env, HOME: tmp },
         });
         interface ComposeConfig {
-            services: Record<string, { ports: string[]; environment: Record<string, string> }>;
+            services: Record<string, { ports: string[]; environment: Record<string, string>; build: { args: Record<string, string> } }>;
         }
         const config = parseYaml(text) as ComposeConfig;
         // `config` prints a literal $ as $$.
@@ -465,13 +472,15 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         expect(config.services["campaign-ui"].ports).to.deep.equal([`127.0.0.1:${5000 + A}:8000/tcp`]);
         expect(config.services.airflow.ports).to.deep.equal([`127.0.0.1:${8080 + A}:8080/tcp`]);
         expect(env("campaign-ui")).to.deep.equal({
+            PORT: "8000",
             DATABASE_URL: stdinValue(cmd.stdin, "DATABASE_URL"),
             STAGING_SLOT: `staging-${A}`,
-            APP_COMMIT: repo.first,
             APP_BRANCH: branch,
-            GREETING: appEnv.GREETING,
+            APP_ENV: appEnv.APP_ENV,
         });
-        expect(env("airflow")).to.deep.equal({ DATABASE_URL: stdinValue(cmd.stdin, "DATABASE_URL") });
+        expect(env("airflow")).to.deep.equal({ PORT: "8080", DATABASE_URL: stdinValue(cmd.stdin, "DATABASE_URL") });
+        // The image is built from the deployed commit, and says so on /api/version.
+        for (const service of ["campaign-ui", "airflow"]) expect(config.services[service].build.args).to.deep.equal({ APP_COMMIT: repo.first });
     });
 });
 

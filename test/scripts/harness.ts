@@ -99,6 +99,7 @@ export function run(droplet: Droplet, text: string, stdin = "", env: Record<stri
                 STAGING_ROOT: droplet.root,
                 DOCKER_STANDIN_STATE: droplet.state,
                 STANDIN_NODE: process.execPath,
+                STANDIN_NODE_PATH: path.join(__dirname, "..", "..", "node_modules"),
                 ...env,
             },
             stdio: ["pipe", "pipe", "pipe"],
