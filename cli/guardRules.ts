@@ -5,10 +5,11 @@
 
 import { Claim } from "../components/settings";
 import { canonicalJson } from "../offline/planDiff";
+import type { StepOp } from "./previewJson";
 
-/** One step of the preview: the only two fields the guard relies on. */
+/** One step of the preview: the only two fields the guard relies on (see previewJson.ts). */
 export interface PreviewStep {
-    /** same, create, update, delete, replace, create-replacement, delete-replaced, read, … */
+    /** A StepOp (same, create, update, delete, replace, create-replacement, …); a string, since a newer engine may add ops. */
     readonly op: string;
     readonly urn: string;
 }
@@ -137,10 +138,16 @@ export const NEVER_DELETED_TYPES: Readonly<Record<string, string>> = {
 };
 
 // Steps that leave the resource as it is in the cloud.
-const NO_CHANGE = new Set(["same", "read", "refresh"]);
+const NO_CHANGE: ReadonlySet<string> = new Set<StepOp>(["same", "read", "refresh"]);
 // Steps that keep a resource in place. Anything else (delete, replace and its create/delete
-// halves, ops a newer engine may add) counts as destroying it: the guard fails closed.
-const KEEPS_RESOURCE = new Set([...NO_CHANGE, "create", "update", "import"]);
+// halves, discards, ops a newer engine may add) counts as destroying it: the guard fails closed.
+const KEEPS_RESOURCE: ReadonlySet<string> = new Set<StepOp>(["same", "read", "refresh", "create", "update", "import"]);
+
+/** How the guard reads one step op: no change, a change that keeps the resource, or its loss. */
+export function opEffect(op: string): "none" | "keeps" | "destroys" {
+    if (NO_CHANGE.has(op)) return "none";
+    return KEEPS_RESOURCE.has(op) ? "keeps" : "destroys";
+}
 
 /** One resource the preview must not touch as it would. */
 export interface Violation {
