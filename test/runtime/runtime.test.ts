@@ -3,7 +3,8 @@
 // Pulumi project's runtime options. These tests keep them saying the same thing.
 
 import { expect } from "chai";
-import { readFileSync, readdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync, readdirSync, realpathSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 
@@ -102,5 +103,23 @@ describe("runtime: SDK pins", function () {
     it("the policy pack is on the same @pulumi/pulumi line", function () {
         const policyLock = JSON.parse(read("policy/package-lock.json")) as { packages: Record<string, { version: string }> };
         expect(policyLock.packages["node_modules/@pulumi/pulumi"].version).to.equal(lock.packages["node_modules/@pulumi/pulumi"].version);
+    });
+});
+
+describe("runtime: the slots executable", function () {
+    this.timeout(60_000);
+
+    it("is linked into node_modules/.bin by the local package cli/ (npx then runs it without loading the dependency tree)", function () {
+        expect(pkg.dependencies["staging-slots-cli"]).to.equal("file:cli");
+        expect(pkg).not.to.have.property("bin");
+        const cliPkg = JSON.parse(read("cli/package.json")) as { bin: Record<string, string> };
+        expect(cliPkg.bin).to.deep.equal({ slots: "bin.js" });
+        expect(realpathSync(path.join(ROOT, "node_modules", ".bin", "slots"))).to.equal(realpathSync(path.join(ROOT, "cli", "bin.js")));
+    });
+
+    it("npx slots list runs from the project root", function () {
+        const run = spawnSync("npx", ["--no-install", "slots", "list", "--json"], { cwd: ROOT, encoding: "utf8" });
+        expect(run.status, run.stderr).to.equal(0);
+        expect((JSON.parse(run.stdout) as { slots: unknown[] }).slots).to.be.an("array").that.is.not.empty;
     });
 });
