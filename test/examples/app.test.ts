@@ -5,27 +5,15 @@
 import { expect } from "chai";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 
-import { usePostgres } from "../helpers/postgres";
+import { freePort, usePostgres } from "../helpers/postgres";
 import { itNeeds } from "../helpers/tools";
 
 const APP = path.join(__dirname, "..", "..", "examples", "app");
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
-
-async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = createServer();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const address = server.address();
-            server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-        });
-    });
-}
 
 /** Starts `node server.js ROLE` with `env`; resolves once it answers on `route`. */
 async function startApp(role: string, route: string, env: Record<string, string>): Promise<{ port: number; child: ChildProcess; get(): Promise<Record<string, unknown>> }> {

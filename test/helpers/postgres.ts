@@ -31,7 +31,7 @@ type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedP
 // on every Node 20; this keeps a real dynamic import.
 const importEsm = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<{ default: EmbeddedPostgresClass }>;
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
         const server = createServer();
         server.unref();
