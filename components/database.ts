@@ -31,6 +31,8 @@ export class SharedDatabase extends pulumi.ComponentResource {
     public readonly port: pulumi.Output<number>;
     /** The managed cluster, when this program owns one. */
     public readonly cluster?: digitalocean.DatabaseCluster;
+    /** The managed cluster's CA certificate (PEM), read when the apps verify the server (appSslmode verify-full). */
+    public readonly caCertificate?: pulumi.Output<string>;
 
     constructor(name: string, args: SharedDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("jobsearch:staging:SharedDatabase", name, {}, opts);
@@ -62,6 +64,10 @@ export class SharedDatabase extends pulumi.ComponentResource {
                 { parent: this },
             );
             this.cluster = cluster;
+            if (pg.appSslmode === "verify-full") {
+                // The cluster's own CA signs its server certificate (DigitalOcean API GET /v2/databases/{id}/ca).
+                this.caCertificate = digitalocean.getDatabaseCaOutput({ clusterId: cluster.id }, { parent: this }).certificate;
+            }
             this.appHost = cluster.privateHost;
             this.port = cluster.port;
             // doadmin is not a superuser on managed PostgreSQL; it may create roles and databases.

@@ -48,7 +48,16 @@ export interface DeployParams {
     readonly appEnv: Readonly<Record<string, string>>;
     /** Seconds the health check waits for /api/version to report the commit. */
     readonly healthTimeoutSeconds: number;
+    /** The database's CA certificate (PEM), when the app verifies the server; written beside the env file. */
+    readonly databaseCaCertificate?: string;
 }
+
+/**
+ * Where the app finds the database's CA certificate inside its containers: its compose file
+ * mounts `${DATABASE_CA_FILE}` there (examples/app does), and DATABASE_URL names it as
+ * sslrootcert.
+ */
+export const APP_CA_PATH = "/run/staging-slots/db-ca.crt";
 
 /**
  * The deploy script's stdin: `KEY=VALUE` lines. Values never contain line breaks (validation
@@ -65,6 +74,8 @@ export function deployStdin(p: DeployParams): string {
         ["DEPLOYMENT_ID", deploymentId(p.layout.slot, p.claim)],
         ["HEALTH_TIMEOUT", String(p.healthTimeoutSeconds)],
         ["DATABASE_URL", p.databaseUrl],
+        // Base64: a PEM has line breaks, and every parameter is one line.
+        ...(p.databaseCaCertificate ? [["DATABASE_CA_CERT", Buffer.from(p.databaseCaCertificate).toString("base64")] as [string, string]] : []),
         ...Object.keys(p.appEnv)
             .sort()
             .map((name): [string, string] => ["APP_ENV", `${name}=${p.appEnv[name]}`]),

@@ -37,6 +37,11 @@ export interface ManagedPostgres {
     readonly version: string;
     /** Number of nodes; default 1. */
     readonly nodeCount: number;
+    /**
+     * How the slots' apps connect: absent means `require` (encrypted, not verified);
+     * `verify-full` hands them the cluster's CA certificate and verifies the server with it.
+     */
+    readonly appSslmode?: "verify-full";
 }
 
 /** An existing PostgreSQL instance; its password is the secret `postgresPassword`. */

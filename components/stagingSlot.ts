@@ -7,6 +7,7 @@ import * as random from "@pulumi/random";
 import { SlotLayout } from "./catalogue";
 import { RegistryTarget, SlotRegistryRow } from "./registry";
 import {
+    APP_CA_PATH,
     ReleaseOptions,
     deployCommand,
     deployStdin,
@@ -36,6 +37,8 @@ export interface StagingSlotArgs {
     readonly databasePort: pulumi.Input<number>;
     /** sslmode the app connects with: the stack's for an existing instance, `require` for a managed one. */
     readonly databaseSslmode: string;
+    /** The database's CA certificate (PEM) when the app verifies the server with it; default none. */
+    readonly databaseCaCertificate?: pulumi.Input<string>;
     /** SSH connection to the droplet as `deploy`; secret. */
     readonly connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
     /** Git URL the droplet fetches the app from. */
@@ -119,12 +122,14 @@ export class StagingSlot extends pulumi.ComponentResource {
         );
 
         if (claim) {
+            // With the CA, the app verifies the server with it, where the app's compose file mounts it.
+            const rootCert = args.databaseCaCertificate !== undefined ? `&sslrootcert=${APP_CA_PATH}` : "";
             const databaseUrl = pulumi
                 .all([args.databaseHost, args.databasePort, password.result])
                 .apply(([host, port, pw]) =>
-                    `postgresql://${encodeURIComponent(layout.role)}:${encodeURIComponent(pw)}@${host}:${port}/${layout.database}?sslmode=${args.databaseSslmode}`);
+                    `postgresql://${encodeURIComponent(layout.role)}:${encodeURIComponent(pw)}@${host}:${port}/${layout.database}?sslmode=${args.databaseSslmode}${rootCert}`);
             const stdin = pulumi.secret(
-                databaseUrl.apply((url) =>
+                pulumi.all([databaseUrl, args.databaseCaCertificate]).apply(([url, ca]) =>
                     deployStdin({
                         layout,
                         // Only what changes what runs: an owner, task or purpose edit is the
@@ -134,6 +139,7 @@ export class StagingSlot extends pulumi.ComponentResource {
                         databaseUrl: url,
                         appEnv: args.appEnv,
                         healthTimeoutSeconds: healthTimeoutSeconds(args.deployTimeoutSeconds),
+                        ...(ca ? { databaseCaCertificate: ca } : {}),
                     })),
             );
             this.deployment = new command.remote.Command(

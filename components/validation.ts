@@ -458,7 +458,7 @@ function validatePostgres(c: Collector, raw: unknown): PostgresSettings {
         return managedDefault;
     }
     const mode = raw.mode ?? "managed";
-    const known = mode === "existing" ? ["mode", "host", "port", "user", "database", "sslmode"] : ["mode", "size", "version", "nodeCount"];
+    const known = mode === "existing" ? ["mode", "host", "port", "user", "database", "sslmode"] : ["mode", "size", "version", "nodeCount", "appSslmode"];
     for (const key of Object.keys(raw)) {
         if (!known.includes(key)) c.error(`postgres.${key}`, `unknown key for mode ${String(mode)}; the keys are ${known.join(", ")}`);
     }
@@ -467,7 +467,11 @@ function validatePostgres(c: Collector, raw: unknown): PostgresSettings {
         const version = raw.version === undefined ? DEFAULTS.postgresVersion : String(raw.version);
         if (!/^\d{2}$/.test(version)) c.error("postgres.version", `must be a PostgreSQL major version like 16, got ${describe(raw.version)}`);
         const nodeCount = optionalInt(c, "postgres.nodeCount", raw.nodeCount, 1, 1, 3);
-        return { mode, size: size ?? DEFAULTS.postgresSize, version, nodeCount };
+        const appSslmode = raw.appSslmode ?? "require";
+        if (appSslmode !== "require" && appSslmode !== "verify-full") {
+            c.error("postgres.appSslmode", `must be require or verify-full (the apps verify the cluster's certificate), got ${describe(raw.appSslmode)}`);
+        }
+        return { mode, size: size ?? DEFAULTS.postgresSize, version, nodeCount, ...(appSslmode === "verify-full" ? { appSslmode } : {}) };
     }
     if (mode === "existing") {
         const host = text(c, "postgres.host", raw.host, { required: true, max: 253 }) ?? "";

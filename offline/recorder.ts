@@ -125,6 +125,9 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
 
 const SLOT_COMPONENT = "jobsearch:staging:StagingSlot";
 
+/** The CA certificate the mocked getDatabaseCa returns (appSslmode verify-full). */
+export const MOCK_DATABASE_CA = "-----BEGIN CERTIFICATE-----\nMOCK-DATABASE-CA\n-----END CERTIFICATE-----\n";
+
 /** The deployed time every mocked deployment reports: fixed, so evaluations stay identical. */
 export const MOCK_DEPLOYED_AT = "2000-01-01T00:00:00Z";
 
@@ -142,6 +145,9 @@ export async function evaluate(config: EngineConfig, opts: { stack?: string; now
         {
             newResource: (args) => mockState(args.type, args.name, args.inputs),
             call: (args) => {
+                if (args.token === "digitalocean:index/getDatabaseCa:getDatabaseCa") {
+                    return { ...args.inputs, id: String(args.inputs.clusterId), certificate: MOCK_DATABASE_CA };
+                }
                 throw new Error(`the program made an unexpected provider call ${args.token}`);
             },
         },

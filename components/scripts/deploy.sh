@@ -19,7 +19,7 @@ while IFS= read -r line || [[ -n $line ]]; do
   # rendered by the program and must not reach a file the app or compose parses.
   [[ $value != *[[:cntrl:]]* ]] || die "parameter $key contains a control character"
   case $key in
-    SLOT|BRANCH|COMMIT|REPOSITORY|DATABASE_URL|DEPLOYMENT_ID|HEALTH_TIMEOUT)
+    SLOT|BRANCH|COMMIT|REPOSITORY|DATABASE_URL|DATABASE_CA_CERT|DEPLOYMENT_ID|HEALTH_TIMEOUT)
       # A second line for the same key would mean a value smuggled in a line break.
       [[ -z ${param[$key]+set} ]] || die "parameter $key given twice"
       param[$key]=$value
@@ -164,6 +164,22 @@ head=$(git -C "$checkout" rev-parse HEAD)
 # Shallow fetches of successive commits pile up objects; let git prune them when it sees fit.
 git -C "$checkout" gc --auto --quiet >/dev/null 2>&1 || true
 
+# The database's CA certificate (postgres.appSslmode verify-full), base64 on stdin: written
+# beside the env file, readable by the app's containers (it is public), and named in the env
+# file as DATABASE_CA_FILE for the app's compose file to mount where DATABASE_URL's sslrootcert
+# points. Without it no CA file is left behind from an earlier deployment.
+ca_file="$dir/db-ca.crt"
+if [[ -n ${param[DATABASE_CA_CERT]:-} ]]; then
+  tmp_ca=$(mktemp "$dir/.db-ca.XXXXXX")
+  tmp_files+=("$tmp_ca")
+  printf '%s' "${param[DATABASE_CA_CERT]}" | base64 -d >"$tmp_ca" 2>/dev/null || die "parameter DATABASE_CA_CERT is not base64"
+  grep -q -- '-----BEGIN CERTIFICATE-----' "$tmp_ca" || die "parameter DATABASE_CA_CERT holds no PEM certificate"
+  chmod 644 "$tmp_ca"
+  mv -f "$tmp_ca" "$ca_file"
+else
+  rm -f "$ca_file"
+fi
+
 # Written beside its target and renamed over it, so compose never reads half a file. mktemp
 # creates it 0600: the database password never has a moment of wider permissions.
 tmp_env=$(mktemp "$dir/.env.XXXXXX")
@@ -176,6 +192,7 @@ tmp_files+=("$tmp_env")
   env_line APP_COMMIT "$commit"
   env_line APP_BRANCH "$branch"
   env_line DATABASE_URL "${param[DATABASE_URL]}"
+  [[ ! -f $ca_file ]] || env_line DATABASE_CA_FILE "$ca_file"
   for entry in "${app_env[@]}"; do
     name=${entry%%=*}
     [[ $entry == *=* && $name =~ ^[A-Z_][A-Z0-9_]*$ ]] || die "bad APP_ENV entry; app settings must be NAME=value"

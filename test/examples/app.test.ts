@@ -85,16 +85,21 @@ describe("examples/app", function () {
                     "AIRFLOW_PORT=8084",
                     `APP_COMMIT=${COMMIT}`,
                     "APP_BRANCH=feature/login",
-                    "DATABASE_URL=postgresql://job_search_staging_4:pw@db.internal:25060/job_search_staging_4?sslmode=require",
+                    "DATABASE_URL=postgresql://job_search_staging_4:pw@db.internal:25060/job_search_staging_4?sslmode=verify-full&sslrootcert=/run/staging-slots/db-ca.crt",
+                    `DATABASE_CA_FILE=${path.join(dir, "db-ca.crt")}`,
                     "",
                 ].join("\n"),
             );
             const text = execFileSync("docker-compose", ["-f", path.join(APP, "docker-compose.yml"), "--env-file", env, "config"], { cwd: APP, encoding: "utf8", env: { ...process.env, HOME: dir } });
-            const config = parse(text) as { services: Record<string, { ports: string[]; build: { args: Record<string, string> } }> };
+            const config = parse(text) as { services: Record<string, { ports: string[]; volumes: string[]; build: { args: Record<string, string> } }> };
             expect(Object.keys(config.services).sort()).to.deep.equal(["airflow", "campaign-ui"]);
             expect(config.services["campaign-ui"].ports).to.deep.equal(["127.0.0.1:5004:8000/tcp"]);
             expect(config.services.airflow.ports).to.deep.equal(["127.0.0.1:8084:8080/tcp"]);
             expect(config.services["campaign-ui"].build.args).to.deep.equal({ APP_COMMIT: COMMIT });
+            // The CA file the deploy script writes, where DATABASE_URL's sslrootcert points.
+            for (const service of ["campaign-ui", "airflow"]) {
+                expect(config.services[service].volumes, service).to.include(`${path.join(dir, "db-ca.crt")}:/run/staging-slots/db-ca.crt:ro`);
+            }
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }

@@ -11,6 +11,7 @@ import { parse as parseYaml } from "yaml";
 
 import { slotLayout } from "../../components/catalogue";
 import { deployStdin, parseDeployResult } from "../../components/scripts";
+import { MOCK_DATABASE_CA } from "../../offline/recorder";
 import { AppRepo, createAppRepo } from "../fixtures/appRepo";
 import { describeNeeds, itNeeds } from "../helpers/tools";
 import {
@@ -359,6 +360,36 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         expect(dockerCalls(droplet)).to.deep.equal([]);
         expect(existsSync(path.join(slotDir(droplet, A), "version.json"))).to.equal(false);
         expect(existsSync(path.join(slotDir(droplet, A), `.env.staging-${A}`))).to.equal(false);
+    });
+
+    it("with postgres.appSslmode verify-full: the cluster's CA beside the env file (0644), named as DATABASE_CA_FILE, verify-full in DATABASE_URL; gone again without it", async function () {
+        const verify = { postgres: { mode: "managed", appSslmode: "verify-full" } };
+        const cmd = await command(A, { commit: repo.first }, verify);
+        expect(stdinValue(cmd.stdin, "DATABASE_URL")).to.match(/\?sslmode=verify-full&sslrootcert=\/run\/staging-slots\/db-ca\.crt$/);
+        ok(await run(droplet, cmd.create, cmd.stdin));
+        const caFile = path.join(slotDir(droplet, A), "db-ca.crt");
+        expect(readFileSync(caFile, "utf8")).to.equal(MOCK_DATABASE_CA);
+        expect(statSync(caFile).mode & 0o777).to.equal(0o644);
+        expect(envFile(droplet, A).get("DATABASE_CA_FILE")).to.equal(caFile);
+
+        const plain = await command(A, { commit: repo.second });
+        expect(plain.stdin).to.not.contain("DATABASE_CA_CERT=");
+        ok(await run(droplet, plain.create, plain.stdin));
+        expect(existsSync(caFile)).to.equal(false);
+        expect(envFile(droplet, A).has("DATABASE_CA_FILE")).to.equal(false);
+    });
+
+    it("refuses a CA parameter that is not a base64 PEM certificate, before compose runs", async function () {
+        const cmd = await command(A, { commit: repo.first });
+        for (const [value, says] of [
+            ["!!!not base64!!!", "parameter DATABASE_CA_CERT is not base64"],
+            [Buffer.from("hello").toString("base64"), "parameter DATABASE_CA_CERT holds no PEM certificate"],
+        ]) {
+            const r = await run(droplet, cmd.create, `${cmd.stdin}DATABASE_CA_CERT=${value}\n`);
+            expect(r.code).to.not.equal(0);
+            expect(r.stderr).to.contain(says);
+        }
+        expect(dockerCalls(droplet)).to.deep.equal([]);
     });
 
     describe("hostile values never execute", function () {
