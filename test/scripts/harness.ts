@@ -149,7 +149,8 @@ export function stopServers(droplet: Droplet): void {
 /** GETs http://127.0.0.1:port/api/version; the body, or undefined when nothing answers. */
 export async function apiVersion(port: number): Promise<string | undefined> {
     try {
-        const res = await fetch(`http://127.0.0.1:${port}/api/version`, { signal: AbortSignal.timeout(3000) });
+        // Generous: on a loaded machine the app may take a while to answer; a closed port fails at once.
+        const res = await fetch(`http://127.0.0.1:${port}/api/version`, { signal: AbortSignal.timeout(10_000) });
         return await res.text();
     } catch {
         return undefined;
