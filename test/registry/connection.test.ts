@@ -134,40 +134,36 @@ describe("registry connection to the managed cluster", function () {
         }
     });
 
+    /** clientConfig's error against a stand-in API answering `routes`, and the paths it was asked for. */
+    async function failure(routes: Parameters<typeof fakeApi>[0]): Promise<{ message: string; calls: string[]; api: string }> {
+        const api = await fakeApi(routes);
+        try {
+            const error = await clientConfig(TARGET, { digitaloceanToken: "t" }, { DIGITALOCEAN_API_URL: api.url }, { retry: FAST }).then(() => undefined, (e: Error) => e);
+            return { message: error?.message ?? "(no error)", calls: api.calls, api: api.url };
+        } finally {
+            await api.close();
+        }
+    }
+
     it("refuses to connect unverified when the API has no CA certificate", async function () {
-        const api = await fakeApi({
+        const r = await failure({
             [`/v2/databases/${CLUSTER}`]: [{ status: 200, body: { database: { connection: CONNECTION } } }],
             [`/v2/databases/${CLUSTER}/ca`]: [{ status: 200, body: { ca: {} } }],
         });
-        try {
-            const error = await clientConfig(TARGET, { digitaloceanToken: "t" }, { DIGITALOCEAN_API_URL: api.url }, { retry: FAST }).then(() => undefined, (e: Error) => e);
-            expect(error?.message).to.equal(`DigitalOcean returned no CA certificate for database cluster ${CLUSTER}; the registry will not connect unverified`);
-        } finally {
-            await api.close();
-        }
+        expect(r.message).to.equal(`DigitalOcean returned no CA certificate for database cluster ${CLUSTER}; the registry will not connect unverified`);
     });
 
     it("a rejected token fails on the first try, naming the cluster and the scope to check", async function () {
-        const api = await fakeApi({ [`/v2/databases/${CLUSTER}`]: [{ status: 401 }] });
-        try {
-            const error = await clientConfig(TARGET, { digitaloceanToken: "t" }, { DIGITALOCEAN_API_URL: api.url }, { retry: FAST }).then(() => undefined, (e: Error) => e);
-            expect(error?.message).to.equal(`reading database cluster ${CLUSTER} from DigitalOcean failed with HTTP 401; check the token's read scope on databases`);
-            expect(api.calls).to.have.length(1);
-        } finally {
-            await api.close();
-        }
+        const r = await failure({ [`/v2/databases/${CLUSTER}`]: [{ status: 401 }] });
+        expect(r.message).to.equal(`reading database cluster ${CLUSTER} from DigitalOcean failed with HTTP 401; check the token's read scope on databases`);
+        expect(r.calls).to.have.length(1);
     });
 
     it("an API that keeps failing is given up after the last try, with the request named", async function () {
-        const api = await fakeApi({ [`/v2/databases/${CLUSTER}`]: [{ status: 500 }] });
-        try {
-            const error = await clientConfig(TARGET, { digitaloceanToken: "t" }, { DIGITALOCEAN_API_URL: api.url }, { retry: FAST }).then(() => undefined, (e: Error) => e);
-            expect(error?.message).to.contain(`reading database cluster ${CLUSTER} from DigitalOcean (GET ${api.url}/v2/databases/${CLUSTER}) failed after 4 tries`);
-            expect(error?.message).to.contain("HTTP 500");
-            expect(api.calls).to.have.length(4);
-        } finally {
-            await api.close();
-        }
+        const r = await failure({ [`/v2/databases/${CLUSTER}`]: [{ status: 500 }] });
+        expect(r.message).to.contain(`reading database cluster ${CLUSTER} from DigitalOcean (GET ${r.api}/v2/databases/${CLUSTER}) failed after 4 tries`);
+        expect(r.message).to.contain("HTTP 500");
+        expect(r.calls).to.have.length(4);
     });
 });
 
