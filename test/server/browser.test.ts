@@ -77,10 +77,23 @@ describeNeeds(["chromium", "git"], "Staging Dashboard in Chromium", function () 
         await page.goto(`${server.url}/staging`);
 
         const settings = requireSettings(analyse("staging", "Pulumi.staging.yaml", text, NOW), "test");
+        // The callback runs in the page as its source text: no named inner function, which the
+        // TypeScript loader (tsx, esbuild's keepNames) would wrap in a __name helper the page lacks.
         const rows = await page.$$eval("#slots-table tbody tr", (trs) =>
             trs.map((tr) => {
-                const cell = (label: string): string => (tr.querySelector(`td[data-label="${label}"]`)?.textContent ?? "").trim();
-                return { slot: Number(tr.getAttribute("data-slot")), status: cell("Status"), owner: cell("Owner"), task: cell("Task"), branch: cell("Branch"), commit: cell("Commit"), purpose: cell("Purpose") };
+                const cells: Record<string, string> = {};
+                tr.querySelectorAll("td[data-label]").forEach((td: { getAttribute(name: string): string | null; textContent: string | null }) => {
+                    cells[td.getAttribute("data-label") ?? ""] = (td.textContent ?? "").trim();
+                });
+                return {
+                    slot: Number(tr.getAttribute("data-slot")),
+                    status: cells.Status ?? "",
+                    owner: cells.Owner ?? "",
+                    task: cells.Task ?? "",
+                    branch: cells.Branch ?? "",
+                    commit: cells.Commit ?? "",
+                    purpose: cells.Purpose ?? "",
+                };
             }),
         );
         expect(rows.map((r) => r.slot)).to.deep.equal([...Array(settings.slotCount).keys()].map((i) => i + 1));
