@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import * as path from "node:path";
-import { Document, LineCounter, Node, isCollection, isMap, isNode, isScalar, parseDocument } from "yaml";
+import { Document, LineCounter, Node, isCollection, isMap, isNode, parseDocument } from "yaml";
 
 import { decodeEngineConfig } from "../components/configDecode";
 import { PROJECT, Settings } from "../components/settings";
@@ -30,8 +30,6 @@ export interface Stack {
     /** Every key without its `staging-slots:` prefix, decoded as the program decodes it. */
     readonly raw: Record<string, unknown>;
     readonly result: ValidationResult;
-    /** Problems the YAML itself has that the plain values no longer show. */
-    readonly yamlErrors: readonly Problem[];
     readonly lines: LineCounter;
 }
 
@@ -39,41 +37,17 @@ export interface Stack {
 export function analyse(stack: string, file: string, text: string, now: Date): Stack {
     const name = path.basename(file);
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-    if (doc.errors.length > 0) {
-        throw new UserError(
-            doc.errors.map((e) => {
-                const at = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
-                return `${name}:${at.line}: not valid YAML: ${e.message.split("\n")[0]}; nothing was read or written`;
-            }),
-        );
-    }
+    // The YAML rules (syntax, keys Pulumi reads as one, YAML 1.1 readings) are parseStackConfig's,
+    // shared with plan and guard; it throws on any of them, so an edit never starts from such a file.
     let raw: Record<string, unknown>;
     try {
         raw = decodeEngineConfig(parseStackConfig(text, name).values);
     } catch (e) {
-        if (e instanceof StackFileError) throw new UserError([e.message]);
+        if (e instanceof StackFileError) throw new UserError(e.lines);
         throw e;
     }
-    return { stack, file, name, text, doc, raw, result: validateSettings(raw, now), yamlErrors: duplicateClaimKeys(doc), lines };
-}
-
-// `4:` and `"4":` are different YAML keys but the same slot; the engine would keep one silently.
-function duplicateClaimKeys(doc: Document): Problem[] {
-    const config = doc.get("config", true);
-    if (!isMap(config)) return [];
-    const pair = config.items.find((p) => isScalar(p.key) && (p.key.value === `${PROJECT}:claims` || p.key.value === "claims"));
-    if (!pair || !isMap(pair.value)) return [];
-    const seen = new Set<string>();
-    const problems: Problem[] = [];
-    for (const item of pair.value.items) {
-        const key = isScalar(item.key) ? String(item.key.value) : "";
-        if (seen.has(key) && /^[1-9]\d*$/.test(key)) {
-            problems.push({ slot: Number(key), field: `claims.${key}`, message: `slot ${key} is claimed twice (once as "${key}", once as ${key}); keep one claim` });
-        }
-        seen.add(key);
-    }
-    return problems;
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+    return { stack, file, name, text, doc, raw, result: validateSettings(raw, now), lines };
 }
 
 /** Reads and judges Pulumi.<stack>.yaml under the project root. */
@@ -120,9 +94,9 @@ export function problemLine(s: Stack, p: Problem): string {
     return `${s.name}${at}: ${formatProblem(p)}`;
 }
 
-/** Every error in the file: YAML-level first, then the validator's. */
+/** Every error the validator found in the file (YAML-level problems are refused when it is read). */
 export function errorsOf(s: Stack): readonly Problem[] {
-    return [...s.yamlErrors, ...s.result.errors];
+    return s.result.errors;
 }
 
 /** The validated settings, or a UserError listing every problem in the file. */
@@ -183,8 +157,6 @@ export async function editStack<T>(
     })();
     return withLock(file, () => {
         const before = readStack(io, stack);
-        const yamlErrors = before.yamlErrors;
-        if (yamlErrors.length > 0) throw new UserError(yamlErrors.map((p) => problemLine(before, p)));
         // Edit a second parse so `before` keeps describing the file as it is on disk.
         const draft = parseDocument(before.text);
         const { slot, outcome } = edit({ ...before, doc: draft });

@@ -4,9 +4,10 @@
 
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 
 import { PROJECT } from "../components/settings";
+import { MAX_ALIAS_COUNT, stackYamlProblems } from "./stackYaml";
 
 /** A stack's config as the engine passes it: `project:key` → string, plus which keys are secret. */
 export interface EngineConfig {
@@ -17,10 +18,13 @@ export interface EngineConfig {
 /** The placeholder offline evaluation uses for every secure value. */
 export const SECRET_PLACEHOLDER = "[secret]";
 
-/** Thrown when a stack file cannot be read or parsed; the message names the file and the fix. */
+/** Thrown when a stack file cannot be read or parsed; each line names the file (and line) and the fix. */
 export class StackFileError extends Error {
-    constructor(message: string) {
-        super(message);
+    readonly lines: readonly string[];
+    constructor(message: string | readonly string[]) {
+        const lines = typeof message === "string" ? [message] : message;
+        super(lines.join("\n"));
+        this.lines = lines;
         this.name = "StackFileError";
     }
 }
@@ -46,14 +50,31 @@ function containsSecure(v: unknown): boolean {
 
 /**
  * The top level of stack file text (`config`, and the engine's own keys: `secretsprovider`,
- * `encryptedkey`, `encryptionsalt`, `environment`).
+ * `encryptedkey`, `encryptionsalt`, `environment`). Refuses, one line per problem, a file that is
+ * not YAML, that the Pulumi CLI would read differently (offline/stackYaml.ts), or whose aliases
+ * expand without bound.
  */
 export function readStackRoot(text: string, file: string): Record<string, unknown> {
-    const doc = parseDocument(text);
+    const lines = new LineCounter();
+    // Duplicate keys are judged by stackYamlProblems, which names both lines and the fix.
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
     if (doc.errors.length > 0) {
-        throw new StackFileError(`${file}: not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
+        throw new StackFileError(
+            doc.errors.map((e) => `${file}:${lines.linePos(e.pos[0]).line}: not valid YAML: ${e.message.split("\n")[0]}; nothing was read or written`),
+        );
     }
-    const root: unknown = doc.toJS();
+    const problems = stackYamlProblems(doc, lines);
+    if (problems.length > 0) throw new StackFileError(problems.map((p) => `${file}:${p.line}: ${p.message}`));
+    let root: unknown;
+    try {
+        root = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+        // The yaml package throws a ReferenceError when aliases expand past maxAliasCount.
+        if (e instanceof ReferenceError) {
+            throw new StackFileError(`${file}: its aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies, as an alias bomb does; write the values out instead of aliasing them`);
+        }
+        throw e;
+    }
     if (root === null || root === undefined) return {};
     if (typeof root !== "object" || Array.isArray(root)) {
         throw new StackFileError(`${file}: expected a map with a config: section`);
