@@ -2,6 +2,8 @@
 // `slots` command. Pure: it takes plain values (already parsed from YAML or from the engine's
 // config) and a clock reading, and returns typed settings or every problem at once.
 
+import { Address4, Address6 } from "ip-address";
+
 import { DEFAULT_SLOT_COUNT, MAX_SLOTS, defaultPools, slotLayout } from "./catalogue";
 import {
     Claim,
@@ -179,20 +181,99 @@ export function taskKey(task: string): string {
     return task.trim().toLowerCase();
 }
 
+/** A CIDR block as a parser reads it. */
+export interface Cidr {
+    readonly family: 4 | 6;
+    /** The network address and prefix in canonical form (`10.0.0.0/8`, `2001:db8::/32`). */
+    readonly canonical: string;
+    readonly prefix: number;
+    /** The first and last address of the block, as integers. */
+    readonly first: bigint;
+    readonly last: bigint;
+    /** Whether the written address has bits set beyond the prefix (`10.0.0.1/8`). */
+    readonly hostBitsSet: boolean;
+}
+
+/**
+ * Parses `address/prefix` with a real IP parser (ip-address), or undefined when it is not one.
+ * Zones (`%eth0`) and IPv4 written inside IPv6 are not firewall sources and are refused.
+ */
+export function parseCidr(text: string): Cidr | undefined {
+    const m = /^([0-9A-Fa-f.:]+)\/(\d{1,3})$/.exec(text);
+    if (!m) return undefined;
+    try {
+        if (!m[1].includes(":")) {
+            if (!Address4.isValid(text)) return undefined;
+            const a = new Address4(text);
+            const first = a.startAddress().bigInt();
+            return { family: 4, canonical: `${a.startAddress().correctForm()}/${a.subnetMask}`, prefix: a.subnetMask, first, last: a.endAddress().bigInt(), hostBitsSet: a.bigInt() !== first };
+        }
+        if (m[1].includes(".") || !Address6.isValid(text)) return undefined;
+        const a = new Address6(text);
+        const first = a.startAddress().bigInt();
+        return { family: 6, canonical: `${a.startAddress().correctForm()}/${a.subnetMask}`, prefix: a.subnetMask, first, last: a.endAddress().bigInt(), hostBitsSet: a.bigInt() !== first };
+    } catch {
+        return undefined;
+    }
+}
+
 /** Whether a string is an IPv4 or IPv6 CIDR block. */
 export function isCidr(text: string): boolean {
-    const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
-    if (v4) {
-        return v4.slice(1, 5).every((o) => Number(o) <= 255 && String(Number(o)) === o) && Number(v4[5]) <= 32;
+    return parseCidr(text) !== undefined;
+}
+
+/** Prefixes shorter than these let a large part of the internet reach SSH; worth a warning. */
+const WIDE_PREFIX = { 4: 16, 6: 32 } as const;
+
+function validateAdminCidrs(c: Collector, raw: unknown): string[] {
+    if (raw === undefined || raw === null) {
+        c.error("adminCidrs", "adminCidrs is required: the CIDRs allowed to SSH to the droplet, e.g. [\"203.0.113.0/24\"]");
     }
-    const v6 = /^([0-9a-fA-F:]+)\/(\d{1,3})$/.exec(text);
-    if (v6) {
-        const groups = v6[1].split("::");
-        if (groups.length > 2 || Number(v6[2]) > 128) return false;
-        const parts = groups.flatMap((g) => (g === "" ? [] : g.split(":")));
-        return parts.every((p) => /^[0-9a-fA-F]{1,4}$/.test(p)) && (groups.length === 2 ? parts.length < 8 : parts.length === 8);
+    const parsed: Array<{ text: string; cidr: Cidr }> = [];
+    const seen = new Map<string, number>();
+    const list = stringList(c, "adminCidrs", raw, () => undefined);
+    const indexed = Array.isArray(raw) ? raw.map((v, i) => ({ v, i })).filter((x): x is { v: string; i: number } => typeof x.v === "string") : [];
+    for (const { v: text, i } of indexed) {
+        const field = `adminCidrs[${i}]`;
+        const cidr = parseCidr(text);
+        if (!cidr) {
+            c.error(field, `"${text}" is not a CIDR block like 203.0.113.0/24`);
+        } else if (cidr.prefix === 0) {
+            c.error(field, `"${text}" is the whole IPv${cidr.family} address space: it would open SSH and the database to the whole internet; list your own networks`);
+        } else if (cidr.canonical !== text) {
+            c.error(
+                field,
+                cidr.hostBitsSet
+                    ? `"${text}" has address bits set beyond /${cidr.prefix}; write the network ${cidr.canonical}, or /${cidr.family === 4 ? 32 : 128} for that one host`
+                    : `"${text}" is not in canonical form; write ${cidr.canonical}`,
+            );
+        } else if (seen.has(cidr.canonical)) {
+            c.error(field, `"${text}" is listed twice (also adminCidrs[${seen.get(cidr.canonical) as number}]); list it once`);
+        } else {
+            seen.set(cidr.canonical, i);
+            parsed.push({ text, cidr });
+            if (cidr.prefix < WIDE_PREFIX[cidr.family]) {
+                c.warn(field, `"${text}" lets ${cidr.family === 4 ? (2 ** (32 - cidr.prefix)).toLocaleString("en-US") : `2^${128 - cidr.prefix}`} addresses reach SSH and the database; prefer a /${WIDE_PREFIX[cidr.family]} or narrower`);
+            }
+        }
     }
-    return false;
+    // Blocks that are each narrower than the whole space can still add up to it (0.0.0.0/1 + 128.0.0.0/1).
+    for (const family of [4, 6] as const) {
+        const blocks = parsed.filter((p) => p.cidr.family === family).sort((a, b) => (a.cidr.first < b.cidr.first ? -1 : a.cidr.first > b.cidr.first ? 1 : 0));
+        const top = family === 4 ? 2n ** 32n - 1n : 2n ** 128n - 1n;
+        let reach = -1n;
+        for (const b of blocks) {
+            if (b.cidr.first > reach + 1n) break;
+            if (b.cidr.last > reach) reach = b.cidr.last;
+        }
+        if (blocks.length > 0 && reach >= top) {
+            c.error("adminCidrs", `${blocks.map((b) => b.text).join(", ")} together cover the whole IPv${family} address space: SSH and the database would be open to the whole internet; list your own networks`);
+        }
+    }
+    if (Array.isArray(raw) && raw.length === 0) {
+        c.error("adminCidrs", "adminCidrs must list at least one CIDR, or nobody can reach SSH");
+    }
+    return list.filter((t) => parsed.some((p) => p.text === t));
 }
 
 /**
@@ -512,17 +593,7 @@ export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Da
     if (repository !== undefined && !isRepositoryUrl(repository)) {
         c.error("repository", `repository "${repository}" must be a git URL like git@github.com:org/job-search-project.git, https://… or file:///absolute/path`);
     }
-    if (raw.adminCidrs === undefined || raw.adminCidrs === null) {
-        c.error("adminCidrs", "adminCidrs is required: the CIDRs allowed to SSH to the droplet, e.g. [\"203.0.113.0/24\"]");
-    }
-    const adminCidrs = stringList(c, "adminCidrs", raw.adminCidrs, (s) => {
-        if (!isCidr(s)) return `"${s}" is not a CIDR block like 203.0.113.0/24`;
-        if (/\/0$/.test(s)) return `"${s}" would open SSH to the whole internet; list your own networks`;
-        return undefined;
-    });
-    if (Array.isArray(raw.adminCidrs) && raw.adminCidrs.length === 0) {
-        c.error("adminCidrs", "adminCidrs must list at least one CIDR, or nobody can reach SSH");
-    }
+    const adminCidrs = validateAdminCidrs(c, raw.adminCidrs);
     const pools = validatePools(c, raw.pools, slotCount);
 
     const claims = new Map<number, Claim>();

@@ -210,3 +210,38 @@ describe("CIDR blocks", () => {
         it(`refuses ${bad}`, () => expect(isCidr(bad)).to.equal(false));
     }
 });
+
+describe("adminCidrs, parsed", () => {
+    const judge = (adminCidrs: unknown[]) => validateSettings(values({ adminCidrs }), NOW);
+    const refused: Array<[string, unknown[], RegExp]> = [
+        ["0.0.0.0/00, a spelling of the whole IPv4 space", ["0.0.0.0/00"], /"0\.0\.0\.0\/00" is the whole IPv4 address space/],
+        ["::/00, a spelling of the whole IPv6 space", ["::/00"], /"::\/00" is the whole IPv6 address space/],
+        ["two halves that add up to the whole IPv4 space", ["0.0.0.0/1", "128.0.0.0/1"], /0\.0\.0\.0\/1, 128\.0\.0\.0\/1 together cover the whole IPv4 address space/],
+        ["IPv6 halves that add up to the whole space", ["::/1", "8000::/1"], /together cover the whole IPv6 address space/],
+        ["four quarters, out of order, that add up to the whole IPv4 space", ["192.0.0.0/2", "0.0.0.0/2", "128.0.0.0/2", "64.0.0.0/2"], /together cover the whole IPv4/],
+        ["an address with bits beyond its prefix", ["10.0.0.1/8"], /"10\.0\.0\.1\/8" has address bits set beyond \/8; write the network 10\.0\.0\.0\/8, or \/32 for that one host/],
+        ["an IPv6 block not in canonical form", ["2001:DB8::/32"], /not in canonical form; write 2001:db8::\/32/],
+        ["a leading zero a parser could read as octal", ["010.0.0.0/8"], /not a CIDR block/],
+        ["a zone", ["fe80::1%eth0/64"], /not a CIDR block/],
+        ["the same block twice", ["203.0.113.0/24", "203.0.113.0/24"], /listed twice \(also adminCidrs\[0\]\)/],
+    ];
+    for (const [name, cidrs, says] of refused) {
+        it(`refuses ${name}`, () => {
+            const r = judge(cidrs);
+            expect(r.settings).to.equal(undefined);
+            expect(r.errors.map((e) => e.message).join("\n")).to.match(says);
+        });
+    }
+    it("accepts halves that leave a gap, and warns about prefixes wider than /16 or /32", () => {
+        const r = judge(["0.0.0.0/2", "128.0.0.0/1", "2001::/16"]);
+        expect(r.errors).to.deep.equal([]);
+        expect(r.warnings.map((w) => w.field)).to.deep.equal(["adminCidrs[0]", "adminCidrs[1]", "adminCidrs[2]"]);
+        expect(r.warnings[0].message).to.match(/"0\.0\.0\.0\/2" lets 1,073,741,824 addresses reach SSH and the database; prefer a \/16 or narrower/);
+    });
+    it("accepts narrow canonical blocks without a warning", () => {
+        const r = judge(["203.0.113.0/24", "198.51.100.7/32", "2001:db8:1::/48"]);
+        expect(r.errors).to.deep.equal([]);
+        expect(r.warnings).to.deep.equal([]);
+        expect(r.settings?.adminCidrs).to.deep.equal(["203.0.113.0/24", "198.51.100.7/32", "2001:db8:1::/48"]);
+    });
+});
