@@ -120,7 +120,7 @@ function readSteps(subject: { readonly kind: "preview" | "events"; readonly file
 
 /** The validated claims of a stack config; every problem is the user's to fix. */
 function claimsOf(config: EngineConfig, where: string, now: Date): ReadonlyMap<number, Claim> {
-    const result = validateSettings(decodeEngineConfig(config.values), now);
+    const result = validateSettings(decodeEngineConfig(config.values, config.secretKeys), now);
     if (!result.settings) throw new UserError(result.errors.map((p) => `${where}: ${formatProblem(p)}`));
     return result.settings.claims;
 }

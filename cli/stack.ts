@@ -41,7 +41,8 @@ export function analyse(stack: string, file: string, text: string, now: Date): S
     // shared with plan and guard; it throws on any of them, so an edit never starts from such a file.
     let raw: Record<string, unknown>;
     try {
-        raw = decodeEngineConfig(parseStackConfig(text, name).values);
+        const config = parseStackConfig(text, name);
+        raw = decodeEngineConfig(config.values, config.secretKeys);
     } catch (e) {
         if (e instanceof StackFileError) throw new UserError(e.lines);
         throw e;

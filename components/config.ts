@@ -7,7 +7,16 @@ import { decodeEngineConfig } from "./configDecode";
 
 export { decodeEngineConfig };
 
-/** The stack's non-secret config as plain values. */
+// The SDK marks which keys hold secrets (PULUMI_CONFIG_SECRET_KEYS) but types the reader as
+// internal (sdk/nodejs/runtime/config.ts isConfigSecret); the setMocks runtime fills it too.
+const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+
+/** The stack's non-secret config as plain values; secret keys only as whether they are secret. */
 export function readStackConfig(): Record<string, unknown> {
-    return decodeEngineConfig(pulumi.runtime.allConfig());
+    const all = pulumi.runtime.allConfig();
+    const isSecret = runtime.isConfigSecret;
+    if (typeof isSecret !== "function") {
+        throw new Error("this Pulumi SDK no longer exposes runtime.isConfigSecret; staging-slots needs it to refuse secrets given in plain text");
+    }
+    return decodeEngineConfig(all, Object.keys(all).filter((k) => isSecret(k)));
 }

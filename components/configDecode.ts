@@ -19,15 +19,34 @@ const STRING_KEYS = new Set([
     "projectName",
 ]);
 
-/** Decodes the engine's config map (`project:key` → string) into plain values keyed by bare key. */
-export function decodeEngineConfig(all: Readonly<Record<string, string>>): Record<string, unknown> {
+/** A secret key's value when the engine holds it as a secret: the value itself is never decoded. */
+export const SECRET_VALUE = "[secret]";
+
+/**
+ * A secret key's value when the stack file holds it in plain text. The value is not passed on
+ * (it must not reach a message or a table); the validator refuses the key.
+ */
+export const PLAINTEXT_SECRET: unique symbol = Symbol("secret key given in plain text");
+
+/** Keys outside this project whose values are secrets (the DigitalOcean provider's token). */
+export const FOREIGN_SECRET_KEYS = ["digitalocean:token"] as const;
+
+/**
+ * Decodes the engine's config map (`project:key` → string) into plain values keyed by bare key.
+ * Keys of other namespaces keep their `namespace:` prefix, so the validator can name a misspelled
+ * project prefix and a provider secret given in plain text. `secretKeys` lists the full keys the
+ * engine marks secret.
+ */
+export function decodeEngineConfig(all: Readonly<Record<string, string>>, secretKeys: readonly string[]): Record<string, unknown> {
     const raw: Record<string, unknown> = {};
     for (const [fullKey, value] of Object.entries(all)) {
-        if (!fullKey.startsWith(`${PROJECT}:`)) continue;
-        const key = fullKey.slice(PROJECT.length + 1);
-        if ((SECRET_KEYS as readonly string[]).includes(key)) {
-            raw[key] = "[secret]";
-        } else if (STRING_KEYS.has(key)) {
+        const ours = fullKey.startsWith(`${PROJECT}:`);
+        const key = ours ? fullKey.slice(PROJECT.length + 1) : fullKey;
+        if ((ours && (SECRET_KEYS as readonly string[]).includes(key)) || (FOREIGN_SECRET_KEYS as readonly string[]).includes(fullKey)) {
+            raw[key] = secretKeys.includes(fullKey) ? SECRET_VALUE : PLAINTEXT_SECRET;
+        } else if (!ours && secretKeys.includes(fullKey)) {
+            raw[key] = SECRET_VALUE;
+        } else if (ours && STRING_KEYS.has(key)) {
             raw[key] = value;
         } else {
             try {

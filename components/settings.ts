@@ -104,6 +104,11 @@ export interface Settings {
      * `staging_registry`. Ignored when the secret `registryDatabaseUrl` names another database.
      */
     readonly registryDatabase: string;
+    /**
+     * The regular expression every claim's task must match in full; default a tracker key such
+     * as JOB-123 (`[A-Za-z][A-Za-z0-9]*-[0-9]+`: ASCII only, so look-alikes in other scripts fail).
+     */
+    readonly taskPattern: string;
 }
 
 /**

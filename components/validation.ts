@@ -2,9 +2,11 @@
 // `slots` command. Pure: it takes plain values (already parsed from YAML or from the engine's
 // config) and a clock reading, and returns typed settings or every problem at once.
 
+import { closest, distance } from "fastest-levenshtein";
 import { Address4, Address6 } from "ip-address";
 
 import { DEFAULT_SLOT_COUNT, MAX_SLOTS, defaultPools, slotLayout } from "./catalogue";
+import { FOREIGN_SECRET_KEYS, PLAINTEXT_SECRET } from "./configDecode";
 import {
     Claim,
     DEFAULTS,
@@ -30,7 +32,18 @@ export function formatProblem(p: Problem): string {
         const field = p.field.replace(/^claims\.\d+\.?/, "");
         return `staging-${p.slot}${field ? ` ${field}` : ""}: ${p.message}`;
     }
-    return `${PROJECT}:${p.field}: ${p.message}`;
+    // A key of another namespace (digitalocean:token, a misspelled prefix) is named as written.
+    return `${p.field.split(".")[0].includes(":") ? "" : `${PROJECT}:`}${p.field}: ${p.message}`;
+}
+
+/** Namespaces other than this project's whose keys a stack file may hold: the providers' and Pulumi's. */
+const PROVIDER_NAMESPACES = ["digitalocean", "postgresql", "command", "random", "pulumi"] as const;
+
+/** `; did you mean X?` for the known word closest to `word`, or the whole list when none is close. */
+function closestKey(word: string, known: readonly string[], list = true, prefix = ""): string {
+    const best = closest(word, known);
+    if (distance(word.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(word.length / 3))) return `; did you mean ${prefix}${best}?`;
+    return list ? `; the keys are ${known.join(", ")}` : "";
 }
 
 /** Thrown by the program when the config is invalid; carries every problem. */
@@ -89,6 +102,7 @@ export const CONFIG_KEYS = [
     "releaseRemovesCheckout",
     "releaseRemovesVolumes",
     "registryDatabase",
+    "taskPattern",
 ] as const;
 
 const FIELD_LIMITS = { owner: 64, task: 64, purpose: 200, longRunning: 200, branch: 200 } as const;
@@ -97,6 +111,12 @@ const FIELD_LIMITS = { owner: 64, task: 64, purpose: 200, longRunning: 200, bran
 // name or description would break the markdown table, the env file or a terminal.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// Characters that show as nothing or reorder what is shown: format characters (zero-width
+// spaces and joiners, bidirectional embeddings, overrides and isolates such as U+202E, the BOM,
+// soft hyphens, tag characters), private-use and lone surrogates, variation selectors and the
+// blank fillers (Hangul, Braille, Mongolian). A task "JOB-1\u200B" would look like JOB-1 and be
+// another task; a purpose with U+202E would read backwards in the registry table.
+const INVISIBLE = /[\p{Cf}\p{Co}\p{Cs}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u2800\u3164\uFE00-\uFE0F\uFFA0\u{E0100}-\u{E01EF}]/u;
 const COMMIT = /^[0-9a-f]{40}$/;
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -112,6 +132,28 @@ const RESERVED_ENV = new Set([
     "APP_COMMIT",
     "APP_BRANCH",
 ]);
+// Compose reads COMPOSE_* (COMPOSE_FILE, COMPOSE_PROJECT_NAME, COMPOSE_PROFILES…) from the env
+// file's environment and docker reads DOCKER_* (DOCKER_HOST…): either would change what runs or
+// where, for every slot at once, from a setting meant for the app.
+const RESERVED_ENV_PREFIX = /^(COMPOSE_|DOCKER_)/;
+
+/** The first invisible or bidirectional control character in `v`, as U+XXXX, if any. */
+export function invisibleCharacter(v: string): string | undefined {
+    const m = INVISIBLE.exec(v);
+    return m ? `U+${(m[0].codePointAt(0) as number).toString(16).toUpperCase().padStart(4, "0")}` : undefined;
+}
+
+/**
+ * The form tasks are compared in, so that one task cannot hold two slots by its spelling:
+ * Unicode compatibility normalisation (NFKC: full-width letters, ligatures), trimmed, case-folded
+ * (upper then lower case, so that ß and SS, ı and I meet).
+ */
+export function taskKey(task: string): string {
+    return task.normalize("NFKC").trim().toUpperCase().toLowerCase().normalize("NFKC");
+}
+
+/** The default `taskPattern`: a tracker key such as JOB-123, ASCII letters, a dash, digits. */
+export const DEFAULT_TASK_PATTERN = "[A-Za-z][A-Za-z0-9]*-[0-9]+";
 
 function describe(v: unknown): string {
     if (v === null) return "null";
@@ -174,11 +216,6 @@ export function staleness(claim: { readonly claimedAt: string; readonly longRunn
     if (claim.longRunning) return "open-ended";
     const at = parseTimestamp(claim.claimedAt);
     return at !== undefined && now.getTime() - at.getTime() > DEFAULTS.staleAfterHours * 3600_000 ? "stale" : "quiet";
-}
-
-/** The form two task names are compared in: `JOB-123` and `job-123` are the same task. */
-export function taskKey(task: string): string {
-    return task.trim().toLowerCase();
 }
 
 /** A CIDR block as a parser reads it. */
@@ -320,6 +357,11 @@ function text(c: Collector, field: string, v: unknown, opts: { required: boolean
         c.error(field, `${fieldName} contains a control character or line break; write it on one line`, opts.slot);
         return undefined;
     }
+    const invisible = invisibleCharacter(v);
+    if (invisible) {
+        c.error(field, `${fieldName} contains the invisible or bidirectional control character ${invisible}; retype it without that character`, opts.slot);
+        return undefined;
+    }
     if (v.length > opts.max) {
         c.error(field, `${fieldName} is ${v.length} characters long; the limit is ${opts.max}`, opts.slot);
         return undefined;
@@ -401,6 +443,7 @@ function validateClaim(
     raw: unknown,
     pools: Record<string, number[]>,
     now: Date,
+    taskPattern: RegExp | undefined,
 ): Claim | undefined {
     const base = `claims.${slot}`;
     if (!isPlainObject(raw)) {
@@ -410,11 +453,19 @@ function validateClaim(
     const before = c.errors.length;
     for (const key of Object.keys(raw)) {
         if (!(CLAIM_FIELDS as readonly string[]).includes(key)) {
-            c.error(`${base}.${key}`, `unknown claim field "${key}"; the fields are ${CLAIM_FIELDS.join(", ")}`, slot);
+            const best = closestKey(key, CLAIM_FIELDS, false);
+            c.error(`${base}.${key}`, `unknown claim field "${key}"${best || `; the fields are ${CLAIM_FIELDS.join(", ")}`}`, slot);
         }
     }
     const owner = text(c, `${base}.owner`, raw.owner, { required: true, max: FIELD_LIMITS.owner, slot });
     const task = text(c, `${base}.task`, raw.task, { required: true, max: FIELD_LIMITS.task, slot });
+    // The pattern judges the task as compared (NFKC, trimmed): full-width ＪＯＢ-１ is JOB-1 and
+    // collides with it below; a letter of another script stays what it is and fails the pattern.
+    if (task !== undefined && taskPattern && !taskPattern.test(task.normalize("NFKC").trim())) {
+        const foreign = [...task].find((ch) => (ch.codePointAt(0) as number) > 0x7e);
+        const hint = foreign ? `; it contains ${JSON.stringify(foreign)} (U+${(foreign.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, "0")}), which is not an ASCII letter: retype the key` : "";
+        c.error(`${base}.task`, `task ${describe(task)} does not match the taskPattern ${taskPattern.source} (a tracker key such as JOB-123)${hint}`, slot);
+    }
     const purpose = text(c, `${base}.purpose`, raw.purpose, { required: false, max: FIELD_LIMITS.purpose, slot });
     const longRunning = text(c, `${base}.longRunning`, raw.longRunning, { required: false, max: FIELD_LIMITS.longRunning, slot });
 
@@ -526,6 +577,21 @@ function validateClaim(
     };
 }
 
+function validateTaskPattern(c: Collector, raw: unknown): RegExp | undefined {
+    const source = raw ?? DEFAULT_TASK_PATTERN;
+    if (typeof source !== "string" || source.trim() === "") {
+        c.error("taskPattern", `must be a regular expression every task matches, e.g. "${DEFAULT_TASK_PATTERN}", got ${describe(raw)}`);
+        return undefined;
+    }
+    try {
+        // Anchored, so the pattern describes the whole task; the u flag makes \p{…} and code points work.
+        return new RegExp(`^(?:${source})$`, "u");
+    } catch (e) {
+        c.error("taskPattern", `is not a valid regular expression (${(e as Error).message}); write one like "${DEFAULT_TASK_PATTERN}"`);
+        return undefined;
+    }
+}
+
 function validatePostgres(c: Collector, raw: unknown): PostgresSettings {
     const managedDefault: PostgresSettings = {
         mode: "managed",
@@ -541,7 +607,7 @@ function validatePostgres(c: Collector, raw: unknown): PostgresSettings {
     const mode = raw.mode ?? "managed";
     const known = mode === "existing" ? ["mode", "host", "port", "user", "database", "sslmode"] : ["mode", "size", "version", "nodeCount", "appSslmode"];
     for (const key of Object.keys(raw)) {
-        if (!known.includes(key)) c.error(`postgres.${key}`, `unknown key for mode ${String(mode)}; the keys are ${known.join(", ")}`);
+        if (!known.includes(key)) c.error(`postgres.${key}`, `unknown key for mode ${String(mode)}${closestKey(key, known)}`);
     }
     if (mode === "managed") {
         const size = raw.size === undefined ? DEFAULTS.postgresSize : text(c, "postgres.size", raw.size, { required: true, max: 64 });
@@ -572,17 +638,48 @@ function validatePostgres(c: Collector, raw: unknown): PostgresSettings {
 }
 
 /**
+ * Every key is one the program reads, spelled right; every secret is a secret. A key of another
+ * namespace is fine (the providers read theirs) unless its namespace is one letter or two away
+ * from this project's or a provider's: then it is a typo that would be silently ignored.
+ */
+function validateKeys(c: Collector, raw: Readonly<Record<string, unknown>>): void {
+    const known = [...CONFIG_KEYS, ...SECRET_KEYS];
+    for (const key of Object.keys(raw)) {
+        const colon = key.indexOf(":");
+        if (colon < 0) {
+            if (!(known as readonly string[]).includes(key)) {
+                c.error(key, `unknown config key "${PROJECT}:${key}"${closestKey(key, known, true, `${PROJECT}:`)}`);
+            }
+            continue;
+        }
+        const namespace = key.slice(0, colon);
+        const name = key.slice(colon + 1);
+        if ((PROVIDER_NAMESPACES as readonly string[]).includes(namespace)) continue;
+        const near = closest(namespace, [PROJECT, ...PROVIDER_NAMESPACES]);
+        if (distance(namespace.toLowerCase(), near) <= 3 || namespace.replace(/[-_.]/g, "").toLowerCase() === near.replace(/-/g, "")) {
+            const fix = near === PROJECT ? `${PROJECT}:${(known as readonly string[]).includes(name) ? name : closest(name, known)}` : `${near}:${name}`;
+            c.error(key, `"${key}" is under the namespace "${namespace}", which nothing reads: the prefix is misspelled; did you mean ${fix}?`);
+        }
+    }
+    for (const key of [...SECRET_KEYS, ...FOREIGN_SECRET_KEYS]) {
+        if (raw[key] === PLAINTEXT_SECRET) {
+            const full = key.includes(":") ? key : `${PROJECT}:${key}`;
+            c.error(
+                key,
+                `${full} is a secret but the stack file holds it in plain text, readable by anyone who can read the repository: delete the line and set it with pulumi config set --secret ${key} (then rotate the value, which has been exposed)`,
+            );
+        }
+    }
+}
+
+/**
  * Validates the stack config. `raw` maps each key without its `staging-slots:` prefix to its
  * value as plain data (strings, numbers, lists, maps); secret keys may be present and are not
  * inspected. `now` is used only to judge claimedAt; it never reaches a resource input.
  */
 export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Date): ValidationResult {
     const c = new Collector();
-    for (const key of Object.keys(raw)) {
-        if (!(CONFIG_KEYS as readonly string[]).includes(key) && !(SECRET_KEYS as readonly string[]).includes(key)) {
-            c.error(key, `unknown config key "${PROJECT}:${key}"; the keys are ${[...CONFIG_KEYS, ...SECRET_KEYS].join(", ")}`);
-        }
-    }
+    validateKeys(c, raw);
 
     const domain = text(c, "domain", raw.domain, { required: true, max: 253 });
     if (domain !== undefined && !HOSTNAME.test(domain)) {
@@ -595,6 +692,7 @@ export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Da
     }
     const adminCidrs = validateAdminCidrs(c, raw.adminCidrs);
     const pools = validatePools(c, raw.pools, slotCount);
+    const taskPattern = validateTaskPattern(c, raw.taskPattern);
 
     const claims = new Map<number, Claim>();
     if (raw.claims !== undefined && raw.claims !== null && !isPlainObject(raw.claims)) {
@@ -606,26 +704,34 @@ export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Da
                 c.error(`claims.${key}`, `"${key}" is not a slot id; use a slot number from 1 to ${slotCount}`);
                 continue;
             }
-            const claim = validateClaim(c, slot, value, pools, now);
+            const claim = validateClaim(c, slot, value, pools, now, taskPattern);
             if (claim) claims.set(slot, claim);
         }
         // Judged on the task as written, so a claim with other problems still counts: every rule
-        // runs on every run, and fixing one error never reveals another.
-        const byTask = new Map<string, { task: string; slots: number[] }>();
+        // runs on every run, and fixing one error never reveals another. Tasks meet in their
+        // compared form (taskKey): "JOB-1", " job-1" and "ＪＯＢ-１" are one task.
+        const written = new Map<number, string>();
+        const byTask = new Map<string, number[]>();
         for (const [key, value] of Object.entries(raw.claims)) {
             const slot = Number(key);
             if (!/^[1-9]\d*$/.test(key) || slot > slotCount || !isPlainObject(value)) continue;
             if (typeof value.task !== "string" || value.task.trim() === "") continue;
+            written.set(slot, value.task);
             const k = taskKey(value.task);
-            byTask.set(k, { task: byTask.get(k)?.task ?? value.task, slots: [...(byTask.get(k)?.slots ?? []), slot] });
+            byTask.set(k, [...(byTask.get(k) ?? []), slot]);
         }
-        for (const { task, slots } of byTask.values()) {
+        for (const slots of byTask.values()) {
             if (slots.length > 1) {
                 const sorted = [...slots].sort((a, b) => a - b);
                 for (const slot of sorted) {
+                    const task = written.get(slot) as string;
+                    const others = sorted.filter((s) => s !== slot).map((s) => {
+                        const spelled = written.get(s) as string;
+                        return `${slotLayout(s, "x").identifier}${spelled === task ? "" : ` (as ${describe(spelled)})`}`;
+                    });
                     c.error(
                         `claims.${slot}.task`,
-                        `task ${task} also holds ${sorted.filter((s) => s !== slot).map((s) => slotLayout(s, "x").identifier).join(", ")}; one slot per task: release the others`,
+                        `task ${task} also holds ${others.join(", ")}; one slot per task: release the others`,
                         slot,
                     );
                 }
@@ -657,10 +763,15 @@ export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Da
             for (const [name, value] of Object.entries(raw.appEnv)) {
                 if (!ENV_NAME.test(name)) c.error(`appEnv.${name}`, "names must be UPPER_SNAKE_CASE");
                 else if (RESERVED_ENV.has(name)) c.error(`appEnv.${name}`, `${name} is set per slot by the deploy script; remove it`);
+                else if (RESERVED_ENV_PREFIX.test(name)) {
+                    c.error(`appEnv.${name}`, `${name} would change how docker compose itself runs every slot (COMPOSE_* and DOCKER_* are compose's and docker's own settings); remove it`);
+                }
                 else if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
                     c.error(`appEnv.${name}`, `must be a string, number or boolean, got ${describe(value)}`);
                 } else if (CONTROL.test(String(value))) {
                     c.error(`appEnv.${name}`, "must be one line with no control characters");
+                } else if (invisibleCharacter(String(value))) {
+                    c.error(`appEnv.${name}`, `contains the invisible or bidirectional control character ${invisibleCharacter(String(value)) as string}; retype it without that character`);
                 } else if (/['\\]/.test(String(value))) {
                     // The env file quotes values in single quotes for compose; these cannot be carried.
                     c.error(`appEnv.${name}`, "must not contain ' or \\ (a compose env file cannot carry them literally)");
@@ -708,6 +819,7 @@ export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Da
         releaseRemovesCheckout,
         releaseRemovesVolumes,
         registryDatabase: registryDatabase as string,
+        taskPattern: typeof raw.taskPattern === "string" ? raw.taskPattern : DEFAULT_TASK_PATTERN,
     };
     return { settings, errors: c.errors, warnings: c.warnings };
 }

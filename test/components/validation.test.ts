@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as fc from "fast-check";
 
-import { Problem, branchProblem, formatProblem, isCidr, staleness, validateSettings } from "../../components/validation";
+import { Problem, branchProblem, formatProblem, isCidr, staleness, taskKey, validateSettings } from "../../components/validation";
 import { NOW, baseValues, claim } from "../helpers/config";
 
 // Plain values as the validator receives them; the secret key is present as the engine gives it.
@@ -243,5 +243,63 @@ describe("adminCidrs, parsed", () => {
         expect(r.errors).to.deep.equal([]);
         expect(r.warnings).to.deep.equal([]);
         expect(r.settings?.adminCidrs).to.deep.equal(["203.0.113.0/24", "198.51.100.7/32", "2001:db8:1::/48"]);
+    });
+});
+
+describe("one slot per task, for real", () => {
+    const two = (a: string, b: string) => values({ claims: { "4": claim({ task: a }), "5": claim({ task: b, owner: "bob" }) } });
+    const spellings: Array<[string, string]> = [
+        ["JOB-123", "job-123"],
+        ["JOB-123", "JOB-123 "],
+        ["JOB-123", "ＪＯＢ-１２３"],
+    ];
+    for (const [a, b] of spellings) {
+        it(`${JSON.stringify(a)} and ${JSON.stringify(b)} are one task`, () => {
+            const r = validateSettings(two(a, b), NOW);
+            expect(r.errors.map((e) => e.field)).to.include.members(["claims.4.task", "claims.5.task"]);
+            const slot4 = r.errors.find((e) => e.field === "claims.4.task" && /also holds/.test(e.message));
+            expect(slot4?.message).to.equal(`task ${a} also holds staging-5 (as ${JSON.stringify(b)}); one slot per task: release the others`);
+        });
+    }
+    it("compares in the folded form: NFKC, trimmed, case-folded", () => {
+        expect(taskKey(" ＪＯＢ-１２３ ")).to.equal("job-123");
+        expect(taskKey("STRASSE-1")).to.equal(taskKey("straße-1"));
+    });
+
+    const invisible: Array<[string, string]> = [
+        ["a zero-width space", "\u200B"],
+        ["a right-to-left override", "\u202E"],
+        ["a left-to-right isolate", "\u2066"],
+        ["a byte order mark", "\uFEFF"],
+        ["a Hangul filler", "\u3164"],
+        ["a soft hyphen", "\u00AD"],
+    ];
+    for (const field of ["owner", "task", "purpose", "longRunning"]) {
+        for (const [name, ch] of invisible) {
+            it(`refuses ${name} in ${field}`, () => {
+                const text = field === "task" ? `JOB-1${ch}23` : `a${ch}b`;
+                const errs = errorsOf(c4({ [field]: text }));
+                const code = `U+${(ch.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, "0")}`;
+                expect(errs.map((e) => `${e.field}: ${e.message}`)).to.include(`claims.4.${field}: ${field} contains the invisible or bidirectional control character ${code}; retype it without that character`);
+            });
+        }
+    }
+    it("refuses invisible characters in stack-level free text too (projectName)", () => {
+        expect(errorsOf(values({ projectName: "job\u200Bsearch" })).map((e) => e.field)).to.deep.equal(["projectName"]);
+    });
+
+    it("the default taskPattern refuses a look-alike in Cyrillic, naming the letter", () => {
+        const errs = errorsOf(c4({ task: "\u0408\u041E\u0412-123" }));
+        expect(errs).to.have.length(1);
+        expect(errs[0].message).to.match(/^task "ЈОВ-123" does not match the taskPattern \^\(\?:\[A-Za-z\]\[A-Za-z0-9\]\*-\[0-9\]\+\)\$ \(a tracker key such as JOB-123\); it contains "Ј" \(U\+0408\), which is not an ASCII letter/);
+    });
+    it("the default taskPattern refuses a task that is not a tracker key", () => {
+        expect(errorsOf(c4({ task: "fix the login" })).map((e) => e.field)).to.deep.equal(["claims.4.task"]);
+    });
+    it("a stack's own taskPattern replaces the default, and a broken one is named", () => {
+        expect(errorsOf(c4({ task: "gh-42" }))).to.deep.equal([]);
+        expect(errorsOf({ ...c4({ task: "GH#42" }), taskPattern: "GH#[0-9]+" })).to.deep.equal([]);
+        expect(errorsOf({ ...c4({ task: "JOB-1" }), taskPattern: "GH#[0-9]+" }).map((e) => e.field)).to.deep.equal(["claims.4.task"]);
+        expect(errorsOf({ ...c4({}), taskPattern: "(" }).map((e) => `${e.field}: ${e.message.split(" (")[0]}`)).to.deep.equal(["taskPattern: is not a valid regular expression"]);
     });
 });

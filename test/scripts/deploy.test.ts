@@ -406,13 +406,15 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
             task: "T-1;touch $PWNED;`touch $PWNED`",
             purpose: `'; touch $PWNED; echo "$(touch $PWNED)" \`touch $PWNED\` \\" \\\\ & | > $PWNED '"'`,
         };
-        const programErr = (claims: Record<string, Record<string, unknown>>) => programError(claims, { repository: repo.url, slotCount: 100 });
+        // A stack may widen taskPattern; even the widest lets nothing execute.
+        const anyTask = { taskPattern: ".+" };
+        const programErr = (claims: Record<string, Record<string, unknown>>) => programError(claims, { repository: repo.url, slotCount: 100, ...anyTask });
 
         it("owner, task and purpose with ; $() backticks and quotes pass validation and never reach the droplet", async function () {
             expect(await programErr({ [A]: { commit: repo.first, ...payloads } })).to.equal(undefined);
-            const cmd = await command(A, { commit: repo.first, ...payloads });
+            const cmd = await command(A, { commit: repo.first, ...payloads }, anyTask);
             // They are the registry row's: the deployment's command, stdin and release carry none of them.
-            expect(await command(A, { commit: repo.first })).to.deep.equal(cmd);
+            expect(await command(A, { commit: repo.first }, anyTask)).to.deep.equal(cmd);
             const r = await run(droplet, cmd.create, cmd.stdin, hostileEnv);
             ok(r);
             expect(existsSync(marker), "marker file").to.equal(false);
