@@ -2,7 +2,7 @@
 // a script claiming for several tasks) each see the other's write: read, validate and write happen
 // under the lock, and a second process waits a bounded time instead of overwriting the first.
 
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import * as path from "node:path";
 
@@ -31,6 +31,20 @@ function readHolder(lockFile: string): Holder | undefined {
         // Gone, or caught half-written: the next attempt sorts it out.
     }
     return undefined;
+}
+
+// A lock is written within milliseconds of being created, and an edit holds it for milliseconds:
+// an empty lock this old was left by a process that died taking it, and a lock from another
+// host this old is not a command still running there.
+const EMPTY_LOCK_STALE_MS = 5_000;
+const FOREIGN_LOCK_STALE_MS = 10 * 60_000;
+
+function ageMs(lockFile: string, now: number): number | undefined {
+    try {
+        return now - statSync(lockFile).mtimeMs;
+    } catch {
+        return undefined;
+    }
 }
 
 function isRunning(pid: number): boolean {
@@ -66,13 +80,26 @@ export async function withLock<T>(target: string, fn: () => T | Promise<T>, opti
     const pollMs = options.pollMs ?? 25;
     const me: Holder = { pid: process.pid, host: hostname(), at: new Date().toISOString(), token: `${process.pid}-${Math.random().toString(36).slice(2)}` };
     const deadline = Date.now() + timeoutMs;
+    const remove = `rm ${JSON.stringify(lockFile)}`;
     while (!tryCreate(lockFile, me)) {
         const holder = readHolder(lockFile);
+        const age = ageMs(lockFile, Date.now());
         // A lock whose process is gone is left alone rather than broken: two waiters breaking the
-        // same stale lock at once could each end up believing they hold it.
+        // same stale lock at once could each end up believing they hold it. The user is told
+        // what it is and how to remove it.
         if (holder && holder.host === me.host && !isRunning(holder.pid)) {
             throw new UserError([
-                `${name} was left by process ${holder.pid} (since ${holder.at}), which is no longer running; if no slots command is running, delete ${name} and try again`,
+                `${name} was left by process ${holder.pid} (since ${holder.at}), which is no longer running; if no slots command is running, delete ${name} and try again: ${remove}`,
+            ]);
+        }
+        if (!holder && age !== undefined && (age >= EMPTY_LOCK_STALE_MS || Date.now() >= deadline)) {
+            throw new UserError([
+                `${name} is empty or not a lock this command wrote (a slots command stopped while taking it?); nothing was written. If no slots command is running, remove it and try again: ${remove}`,
+            ]);
+        }
+        if (holder && holder.host !== me.host && ((age !== undefined && age >= FOREIGN_LOCK_STALE_MS) || Date.now() >= deadline)) {
+            throw new UserError([
+                `${name} is held by process ${holder.pid} on another host, ${holder.host} (since ${holder.at}), whose processes this machine cannot see; nothing was written. If no slots command is running there, remove it and try again: ${remove}`,
             ]);
         }
         if (Date.now() >= deadline) {

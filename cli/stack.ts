@@ -3,7 +3,7 @@
 // problem at its line, and write edits back atomically under a lock.
 
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import * as path from "node:path";
 import { Document, LineCounter, Node, isCollection, isMap, isNode, parseDocument } from "yaml";
 
@@ -109,6 +109,22 @@ export function requireSettings(s: Stack, doing: string): Settings {
     return s.result.settings;
 }
 
+/** Refuses a stack file nobody may write: renaming over it would replace it regardless of its mode. */
+function requireWritable(file: string): void {
+    const target = realpathSync(file);
+    const mode = statSync(target).mode & 0o777;
+    let writable = (mode & 0o222) !== 0;
+    try {
+        accessSync(target, constants.W_OK);
+    } catch {
+        writable = false;
+    }
+    if (!writable) {
+        const name = path.basename(file);
+        throw new UserError([`${name} is read-only (mode ${mode.toString(8).padStart(3, "0")}); nothing was written. If you mean to edit it, make it writable first: chmod u+w ${name}`]);
+    }
+}
+
 function writeAtomic(file: string, text: string): void {
     // Writing through a symlink would replace the link with a file; write where it points.
     const target = realpathSync(file);
@@ -158,6 +174,7 @@ export async function editStack<T>(
     })();
     return withLock(file, () => {
         const before = readStack(io, stack);
+        requireWritable(before.file);
         // Edit a second parse so `before` keeps describing the file as it is on disk.
         const draft = parseDocument(before.text);
         const { slot, outcome } = edit({ ...before, doc: draft });

@@ -9,6 +9,7 @@ import { isDeepStrictEqual } from "node:util";
 import { Document, Pair, Scalar, ToStringOptions, YAMLMap, isMap, isScalar, parseDocument } from "yaml";
 
 import { CLAIM_FIELDS } from "../components/validation";
+import { resolveYaml11 } from "../offline/stackYaml";
 import { PROJECT } from "../components/settings";
 import { UserError } from "./io";
 
@@ -20,13 +21,14 @@ type ClaimField = (typeof CLAIM_FIELDS)[number];
 /** A value the command writes into a claim. */
 export type FieldValue = string | number;
 
-// Strings a YAML 1.1 reader (Go's yaml, older tools) would take for a boolean, null or number:
-// the command quotes them so every reader sees the same string.
+// Strings a YAML 1.1 reader (Go's yaml, older tools, offline/stackYaml.ts) or a YAML 1.2 reader
+// would take for a boolean, null, number or merge key: the command quotes them so every reader
+// sees the same string.
 const AMBIGUOUS = /^(y|n|yes|no|on|off|true|false|null|~)$/i;
 
 function scalar(field: string, value: FieldValue): Scalar {
     const node = new Scalar(value);
-    if (typeof value === "string" && (field === "commit" || field === "claimedAt" || AMBIGUOUS.test(value) || /^[-+.\d]/.test(value))) {
+    if (typeof value === "string" && (field === "commit" || field === "claimedAt" || AMBIGUOUS.test(value) || /^[-+.\d]/.test(value) || resolveYaml11(value).kind !== "str")) {
         node.type = Scalar.QUOTE_DOUBLE;
     }
     return node;
@@ -79,8 +81,9 @@ function ensureClaimsMap(doc: Document): YAMLMap {
     const config = configMap(doc);
     const pair = claimsPairOf(config);
     if (pair && isMap(pair.value)) {
-        // `claims: {}` is a flow map; claims read best one field a line.
-        pair.value.flow = false;
+        // `claims: {}` is a flow map; claims read best one field a line. A flow map that holds
+        // claims is the author's style and stays flow, so a claim and its release give the file back.
+        if (pair.value.items.length === 0) pair.value.flow = false;
         return pair.value;
     }
     if (pair && !(isScalar(pair.value) && pair.value.value === null) && pair.value !== null) {
@@ -245,6 +248,19 @@ function splice(source: string, edited: Document, slot: number): string | undefi
  * splice would not read back as `edited`.
  */
 export function renderEdit(source: string, edited: Document, slot: number): string {
+    // Line endings and the final newline are the file's own: the edit is made on LF text ending
+    // in a newline, and the result is given the file's style back, so that a claim and its
+    // release leave a CRLF file or one without a final newline byte-identical.
+    const crlf = source.includes("\r\n") && !/(^|[^\r])\n/.test(source);
+    const finalNewline = source.length === 0 || source.endsWith("\n");
+    let lf = crlf ? source.replace(/\r\n/g, "\n") : source;
+    if (!finalNewline) lf += "\n";
+    let out = renderLf(lf, edited, slot);
+    if (!finalNewline && out.endsWith("\n")) out = out.slice(0, -1);
+    return crlf ? out.replace(/\n/g, "\r\n") : out;
+}
+
+function renderLf(source: string, edited: Document, slot: number): string {
     const spliced = splice(source, edited, slot);
     if (spliced !== undefined) {
         const check = parseDocument(spliced);

@@ -157,8 +157,14 @@ export const DEFAULT_TASK_PATTERN = "[A-Za-z][A-Za-z0-9]*-[0-9]+";
 
 function describe(v: unknown): string {
     if (v === null) return "null";
+    if (v === PLAINTEXT_SECRET) return "a secret in plain text";
     if (Array.isArray(v)) return "a list";
+    if (v instanceof Uint8Array) return "binary data";
+    if (typeof v === "object" && Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) {
+        return `a ${(v as object).constructor.name} value`;
+    }
     if (typeof v === "object") return "a map";
+    if (typeof v === "number" && !Number.isFinite(v)) return `the number ${String(v)}`;
     if (typeof v === "string") return `"${v.length > 60 ? `${v.slice(0, 57)}...` : v}"`;
     return `${typeof v} ${String(v)}`;
 }
@@ -543,6 +549,9 @@ function validateClaim(
     if (raw.redeploy !== undefined && raw.redeploy !== null) {
         if (typeof raw.redeploy !== "number" || !Number.isInteger(raw.redeploy) || raw.redeploy < 0) {
             c.error(`${base}.redeploy`, `redeploy must be a whole number 0 or more, got ${describe(raw.redeploy)}`, slot);
+        } else if (!Number.isSafeInteger(raw.redeploy)) {
+            // Past 2^53 - 1 a bump no longer changes the number (2^53 + 1 === 2^53), so it would redeploy nothing.
+            c.error(`${base}.redeploy`, `redeploy ${describe(raw.redeploy)} is too large to count up from (at most ${Number.MAX_SAFE_INTEGER}); set it back to 0 (a change of redeploy deploys again)`, slot);
         } else {
             redeploy = raw.redeploy;
         }

@@ -10,6 +10,10 @@ die() { printf 'staging-deploy: %s\n' "$*" >&2; exit 1; }
 
 declare -A param=()
 app_env=()
+# bash's read drops NUL bytes without a word, so "a<NUL>b" would arrive as "ab": read the whole
+# input with NUL turned into U+0001 and refuse it, before any line is taken as a parameter.
+input=$(LC_ALL=C tr '\000' '\001')
+[[ $input != *$'\001'* ]] || die "stdin contains a NUL byte (or a U+0001 control character); the deploy parameters are malformed"
 while IFS= read -r line || [[ -n $line ]]; do
   [[ -z $line ]] && continue
   [[ $line == *=* ]] || die "stdin line without KEY=VALUE form; the deploy parameters are malformed"
@@ -27,7 +31,7 @@ while IFS= read -r line || [[ -n $line ]]; do
     APP_ENV) app_env+=("$value") ;;
     *) die "unknown parameter on stdin: $key" ;;
   esac
-done
+done <<<"$input"
 
 for required in SLOT BRANCH COMMIT REPOSITORY DATABASE_URL DEPLOYMENT_ID; do
   [[ -n ${param[$required]:-} ]] || die "missing parameter $required"

@@ -472,6 +472,10 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
             }
             const tab = await run(droplet, cmd.create, withStdinLine(cmd.stdin, "BRANCH", "a\tb"), hostileEnv);
             expect(tab.stderr).to.contain("parameter BRANCH contains a control character");
+            // bash's read would drop the NUL and read "featurelogin"; the script refuses the input instead.
+            const nul = await run(droplet, cmd.create, withStdinLine(cmd.stdin, "BRANCH", "feature\0login"), hostileEnv);
+            expect(nul.code).to.not.equal(0);
+            expect(nul.stderr).to.contain("stdin contains a NUL byte");
             expect(existsSync(marker), "marker file").to.equal(false);
             expect(dockerCalls(droplet)).to.deep.equal([]);
             expect(existsSync(slotDir(droplet, A))).to.equal(false);
