@@ -105,7 +105,8 @@ export const CONFIG_KEYS = [
     "taskPattern",
 ] as const;
 
-const FIELD_LIMITS = { owner: 64, task: 64, purpose: 200, longRunning: 200, branch: 200 } as const;
+/** The longest owner, task, purpose, long-running note and branch a claim may have. */
+export const FIELD_LIMITS = { owner: 64, task: 64, purpose: 200, longRunning: 200, branch: 200 } as const;
 
 // Control characters (C0, DEL, C1) and the Unicode line/paragraph separators: any of them in a
 // name or description would break the markdown table, the env file or a terminal.

@@ -135,6 +135,8 @@ const EVENTS = `${REGISTRY_SCHEMA}.${EVENTS_TABLE}`;
 // Serializes schema creation across the rows that `pulumi up` writes in parallel: concurrent
 // CREATE TABLE IF NOT EXISTS can otherwise fail on the catalog's unique index.
 const SCHEMA_LOCK = 7_412_530_193;
+/** Advisory lock key serializing row writes (see upsertRow). */
+const ROW_LOCK = 7_412_530_194;
 
 /** The DigitalOcean API's address: DIGITALOCEAN_API_URL when set, as the DigitalOcean provider reads it. */
 function digitaloceanApi(env: Readonly<Record<string, string | undefined>>): string {
@@ -315,8 +317,9 @@ export async function incompatibilities(client: pg.Client): Promise<string[]> {
         is_nullable: string;
         column_default: string | null;
         is_identity: string;
+        character_maximum_length: number | null;
     }>(
-        `SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity
+        `SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity, character_maximum_length
            FROM information_schema.columns WHERE table_schema = $1 AND table_name IN ($2, $3)`,
         [REGISTRY_SCHEMA, SLOTS_TABLE, EVENTS_TABLE],
     );
@@ -330,6 +333,10 @@ export async function incompatibilities(client: pg.Client): Promise<string[]> {
                 problems.push(`${REGISTRY_SCHEMA}.${table} has no column ${spec.name} (${wanted[0]})`);
             } else if (!wanted.includes(col.data_type)) {
                 problems.push(`${REGISTRY_SCHEMA}.${table}.${spec.name} is ${col.data_type}; it must be ${wanted.join(" or ")}`);
+            } else if (spec.maxLength !== undefined && col.character_maximum_length !== null && col.character_maximum_length < spec.maxLength) {
+                problems.push(
+                    `${REGISTRY_SCHEMA}.${table}.${spec.name} is ${col.data_type}(${col.character_maximum_length}), narrower than the ${spec.maxLength} characters the program may write; it must be text or at least ${col.data_type}(${spec.maxLength})`,
+                );
             }
         }
         for (const col of actual) {
@@ -345,13 +352,26 @@ export async function incompatibilities(client: pg.Client): Promise<string[]> {
         problems.push(`${REGISTRY_SCHEMA}.${EVENTS_TABLE}.event_id has no default; it must be generated (bigserial or identity)`);
     }
     if (rows.some((r) => r.table_name === SLOTS_TABLE && r.column_name === "slot_id")) {
-        const unique = await client.query(
-            `SELECT 1 FROM pg_index i
+        // ON CONFLICT (slot_id) infers a unique index on exactly slot_id that is valid, not
+        // partial and checked immediately (PostgreSQL: INSERT … ON CONFLICT, "conflict_target";
+        // a deferrable constraint or a partial index without a matching WHERE is not inferred).
+        const unique = await client.query<{ partial: boolean; deferrable: boolean; valid: boolean; name: string }>(
+            `SELECT i.indpred IS NOT NULL AS partial, NOT i.indimmediate AS deferrable, i.indisvalid AS valid,
+                    i.indexrelid::regclass::text AS name
+               FROM pg_index i
                JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-              WHERE i.indrelid = $1::regclass AND i.indisunique AND i.indnkeyatts = 1 AND a.attname = 'slot_id'`,
+              WHERE i.indrelid = $1::regclass AND i.indisunique AND i.indnkeyatts = 1 AND i.indnatts = 1
+                AND a.attname = 'slot_id' AND i.indexprs IS NULL`,
             [SLOTS],
         );
-        if (unique.rowCount === 0) problems.push(`${SLOTS}.slot_id is not a primary key or unique; one row per slot needs it`);
+        if (unique.rowCount === 0) {
+            problems.push(`${SLOTS}.slot_id is not a primary key or unique; one row per slot needs it`);
+        } else if (!unique.rows.some((u) => !u.partial && !u.deferrable && u.valid)) {
+            const why = unique.rows.map((u) => `${u.name} is ${[u.partial ? "partial (WHERE …)" : "", u.deferrable ? "DEFERRABLE" : "", u.valid ? "" : "invalid"].filter(Boolean).join(", ")}`);
+            problems.push(
+                `${SLOTS}.slot_id is unique only through an index INSERT … ON CONFLICT (slot_id) cannot use (${why.join("; ")}); it needs a plain PRIMARY KEY or UNIQUE (slot_id), not partial and not deferrable`,
+            );
+        }
     }
     return problems;
 }
@@ -452,7 +472,17 @@ async function selectRow(client: pg.Client, slot: number, lock: boolean): Promis
 export async function upsertRow(client: pg.Client, row: RowState): Promise<EventKind | undefined> {
     await client.query("BEGIN");
     try {
+        // Rows write one at a time: freeing an identifier below touches another slot's row, and
+        // two rows doing that for each other at once would deadlock.
+        await client.query("SELECT pg_advisory_xact_lock($1)", [ROW_LOCK]);
         const current = await selectRow(client, row.slot, true);
+        // An identifier swapped by hand onto another slot's row would make this write a
+        // duplicate-key error on the identifier's UNIQUE: move it out of the way, write this row,
+        // then give that row its own identifier back when it is free.
+        const displaced = await client.query<{ slot_id: number }>(
+            `UPDATE ${SLOTS} SET identifier = '#displaced:' || slot_id WHERE identifier = $1 AND slot_id <> $2 RETURNING slot_id`,
+            [row.identifier, row.slot],
+        );
         const event = eventFor(current ? stateFromDb(current, row) : undefined, row);
         const columns = SLOT_COLUMNS.map((c) => c.name).filter((n) => n !== "updated_at");
         const values = [
@@ -481,6 +511,15 @@ export async function upsertRow(client: pg.Client, row: RowState): Promise<Event
                  .join(", ")}, updated_at = now()`,
             values,
         );
+        const prefix = row.identifier.endsWith(String(row.slot)) ? row.identifier.slice(0, -String(row.slot).length) : undefined;
+        if (prefix !== undefined) {
+            for (const { slot_id } of displaced.rows) {
+                await client.query(
+                    `UPDATE ${SLOTS} SET identifier = $1 WHERE slot_id = $2 AND NOT EXISTS (SELECT 1 FROM ${SLOTS} WHERE identifier = $1)`,
+                    [`${prefix}${slot_id}`, slot_id],
+                );
+            }
+        }
         if (event) {
             const f = event.from;
             await client.query(

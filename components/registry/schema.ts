@@ -20,6 +20,13 @@ export type ColumnFamily = "integer" | "text" | "timestamptz" | "bigint";
 export interface ColumnSpec {
     readonly name: string;
     readonly family: ColumnFamily;
+    /**
+     * The longest text the program writes into it (a character varying(n) narrower than this is
+     * refused). Taken from the validator's limits (components/validation.ts FIELD_LIMITS, a test
+     * holds them equal) and the layout: identifier staging-100, a subdomain under a 253-character
+     * domain, job_search_staging_100, the longest status and event kind.
+     */
+    readonly maxLength?: number;
 }
 
 // information_schema.columns.data_type values accepted for each family. Wider integer types and
@@ -33,19 +40,19 @@ export const FAMILY_TYPES: Readonly<Record<ColumnFamily, readonly string[]>> = {
 
 export const SLOT_COLUMNS: readonly ColumnSpec[] = [
     { name: "slot_id", family: "integer" },
-    { name: "identifier", family: "text" },
-    { name: "subdomain", family: "text" },
+    { name: "identifier", family: "text", maxLength: "staging-100".length },
+    { name: "subdomain", family: "text", maxLength: "staging-100.".length + 253 },
     { name: "campaign_ui_port", family: "integer" },
     { name: "airflow_port", family: "integer" },
-    { name: "database_name", family: "text" },
-    { name: "status", family: "text" },
-    { name: "owner", family: "text" },
-    { name: "task", family: "text" },
-    { name: "branch", family: "text" },
-    { name: "commit_sha", family: "text" },
+    { name: "database_name", family: "text", maxLength: "job_search_staging_100".length },
+    { name: "status", family: "text", maxLength: "Available".length },
+    { name: "owner", family: "text", maxLength: 64 },
+    { name: "task", family: "text", maxLength: 64 },
+    { name: "branch", family: "text", maxLength: 200 },
+    { name: "commit_sha", family: "text", maxLength: 40 },
     { name: "deployed_at", family: "timestamptz" },
-    { name: "purpose", family: "text" },
-    { name: "long_running", family: "text" },
+    { name: "purpose", family: "text", maxLength: 200 },
+    { name: "long_running", family: "text", maxLength: 200 },
     { name: "claimed_at", family: "timestamptz" },
     { name: "updated_at", family: "timestamptz" },
 ];
@@ -53,11 +60,11 @@ export const SLOT_COLUMNS: readonly ColumnSpec[] = [
 export const EVENT_COLUMNS: readonly ColumnSpec[] = [
     { name: "event_id", family: "bigint" },
     { name: "slot_id", family: "integer" },
-    { name: "event", family: "text" },
-    { name: "owner", family: "text" },
-    { name: "task", family: "text" },
-    { name: "branch", family: "text" },
-    { name: "commit_sha", family: "text" },
+    { name: "event", family: "text", maxLength: "redeployed".length },
+    { name: "owner", family: "text", maxLength: 64 },
+    { name: "task", family: "text", maxLength: 64 },
+    { name: "branch", family: "text", maxLength: 200 },
+    { name: "commit_sha", family: "text", maxLength: 40 },
     { name: "occurred_at", family: "timestamptz" },
 ];
 

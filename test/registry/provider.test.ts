@@ -283,6 +283,73 @@ describe("registry provider against PostgreSQL", function () {
         expect(message).to.contain("marts.staging_slots.slot_id is not a primary key or unique");
     });
 
+    const slotsTable = (slotId: string, columns: Record<string, string> = {}, extra = ""): string => {
+        const cols: Record<string, string> = {
+            slot_id: slotId, identifier: "text UNIQUE", subdomain: "text", campaign_ui_port: "integer", airflow_port: "integer",
+            database_name: "text", status: "text", owner: "text", task: "text", branch: "text", commit_sha: "text",
+            deployed_at: "timestamptz", purpose: "text", long_running: "text", claimed_at: "timestamptz", updated_at: "timestamptz",
+            ...columns,
+        };
+        return `CREATE SCHEMA marts; CREATE TABLE marts.staging_slots (${Object.entries(cols).map(([n, t]) => `${n} ${t}`).join(", ")}${extra});`;
+    };
+    const refusal = async (ddl: string): Promise<string> => {
+        await sql(url, ddl);
+        const p = await providerFor(url);
+        try {
+            await p.create(inUse(1));
+        } catch (e) {
+            return (e as Error).message;
+        }
+        return "";
+    };
+
+    it("refuses a slot_id uniqueness ON CONFLICT cannot use: a partial unique index", async () => {
+        const message = await refusal(`${slotsTable("integer")} CREATE UNIQUE INDEX slots_live ON marts.staging_slots (slot_id) WHERE status = 'In Use';`);
+        expect(message).to.contain("marts.staging_slots.slot_id is unique only through an index INSERT … ON CONFLICT (slot_id) cannot use (marts.slots_live is partial (WHERE …))");
+        expect(await sql(url, "SELECT * FROM marts.staging_slots")).to.deep.equal([]);
+    });
+
+    it("refuses a slot_id uniqueness ON CONFLICT cannot use: a deferrable constraint", async () => {
+        const message = await refusal(slotsTable("integer", {}, ", CONSTRAINT slots_once UNIQUE (slot_id) DEFERRABLE INITIALLY DEFERRED"));
+        expect(message).to.contain("(marts.slots_once is DEFERRABLE); it needs a plain PRIMARY KEY or UNIQUE (slot_id), not partial and not deferrable");
+    });
+
+    it("refuses columns narrower than what the program writes, naming each with the width it needs", async () => {
+        const message = await refusal(slotsTable("integer PRIMARY KEY", { owner: "varchar(32)", commit_sha: "varchar(40)", purpose: "character varying(100)", identifier: "varchar(10) UNIQUE" }));
+        expect(message).to.contain("marts.staging_slots.owner is character varying(32), narrower than the 64 characters the program may write; it must be text or at least character varying(64)");
+        expect(message).to.contain("marts.staging_slots.purpose is character varying(100), narrower than the 200 characters");
+        expect(message).to.contain("marts.staging_slots.identifier is character varying(10), narrower than the 11 characters");
+        expect(message).to.not.contain("commit_sha");
+    });
+
+    it("the column widths it checks are the validator's limits", async () => {
+        const { FIELD_LIMITS } = await import("../../components/validation");
+        const { SLOT_COLUMNS, EVENT_COLUMNS } = await import("../../components/registry/schema");
+        const width = (cols: typeof SLOT_COLUMNS, name: string) => cols.find((c) => c.name === name)?.maxLength;
+        for (const cols of [SLOT_COLUMNS, EVENT_COLUMNS]) {
+            expect([width(cols, "owner"), width(cols, "task"), width(cols, "branch")]).to.deep.equal([FIELD_LIMITS.owner, FIELD_LIMITS.task, FIELD_LIMITS.branch]);
+        }
+        expect([width(SLOT_COLUMNS, "purpose"), width(SLOT_COLUMNS, "long_running")]).to.deep.equal([FIELD_LIMITS.purpose, FIELD_LIMITS.longRunning]);
+    });
+
+    it("puts back identifiers swapped by hand between two rows instead of failing on their UNIQUE", async () => {
+        const p = await providerFor(url);
+        await p.create(inUse(3, { task: "JOB-3" }));
+        await p.create(inUse(4, { task: "JOB-4" }));
+        await sql(url, "UPDATE marts.staging_slots SET identifier = CASE slot_id WHEN 3 THEN 'tmp' ELSE identifier END");
+        await sql(url, "UPDATE marts.staging_slots SET identifier = CASE slot_id WHEN 4 THEN 'staging-3' ELSE identifier END");
+        await sql(url, "UPDATE marts.staging_slots SET identifier = 'staging-4' WHERE slot_id = 3");
+        expect(await sql(url, "SELECT slot_id, identifier FROM marts.staging_slots ORDER BY slot_id")).to.deep.equal([
+            { slot_id: 3, identifier: "staging-4" },
+            { slot_id: 4, identifier: "staging-3" },
+        ]);
+        await p.update("staging-3", inUse(3, { task: "JOB-3" }), inUse(3, { task: "JOB-3" }));
+        expect(await sql(url, "SELECT slot_id, identifier FROM marts.staging_slots ORDER BY slot_id")).to.deep.equal([
+            { slot_id: 3, identifier: "staging-3" },
+            { slot_id: 4, identifier: "staging-4" },
+        ]);
+    });
+
     it("accepts an existing compatible table with extra nullable columns, and leaves them alone", async () => {
         const p = await providerFor(url);
         await p.create(available(2));
