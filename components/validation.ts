@@ -261,6 +261,26 @@ export function parseCidr(text: string): Cidr | undefined {
     }
 }
 
+/**
+ * The address families (4, 6) whose whole space the blocks cover together: blocks that are each
+ * narrower than the whole space can still add up to it (0.0.0.0/1 + 128.0.0.0/1). Shared with
+ * the policy pack, which judges the firewall rules the program produced.
+ */
+export function wholeSpaceCovered(blocks: readonly Cidr[]): Array<4 | 6> {
+    const covered: Array<4 | 6> = [];
+    for (const family of [4, 6] as const) {
+        const sorted = blocks.filter((b) => b.family === family).sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+        const top = family === 4 ? 2n ** 32n - 1n : 2n ** 128n - 1n;
+        let reach = -1n;
+        for (const b of sorted) {
+            if (b.first > reach + 1n) break;
+            if (b.last > reach) reach = b.last;
+        }
+        if (sorted.length > 0 && reach >= top) covered.push(family);
+    }
+    return covered;
+}
+
 /** Whether a string is an IPv4 or IPv6 CIDR block. */
 export function isCidr(text: string): boolean {
     return parseCidr(text) !== undefined;
@@ -301,18 +321,9 @@ function validateAdminCidrs(c: Collector, raw: unknown): string[] {
             }
         }
     }
-    // Blocks that are each narrower than the whole space can still add up to it (0.0.0.0/1 + 128.0.0.0/1).
-    for (const family of [4, 6] as const) {
-        const blocks = parsed.filter((p) => p.cidr.family === family).sort((a, b) => (a.cidr.first < b.cidr.first ? -1 : a.cidr.first > b.cidr.first ? 1 : 0));
-        const top = family === 4 ? 2n ** 32n - 1n : 2n ** 128n - 1n;
-        let reach = -1n;
-        for (const b of blocks) {
-            if (b.cidr.first > reach + 1n) break;
-            if (b.cidr.last > reach) reach = b.cidr.last;
-        }
-        if (blocks.length > 0 && reach >= top) {
-            c.error("adminCidrs", `${blocks.map((b) => b.text).join(", ")} together cover the whole IPv${family} address space: SSH and the database would be open to the whole internet; list your own networks`);
-        }
+    for (const family of wholeSpaceCovered(parsed.map((p) => p.cidr))) {
+        const blocks = parsed.filter((p) => p.cidr.family === family).map((p) => p.text);
+        c.error("adminCidrs", `${blocks.join(", ")} together cover the whole IPv${family} address space: SSH and the database would be open to the whole internet; list your own networks`);
     }
     if (Array.isArray(raw) && raw.length === 0) {
         c.error("adminCidrs", "adminCidrs must list at least one CIDR, or nobody can reach SSH");

@@ -6,6 +6,7 @@
 import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 
 import { MAX_SLOTS, slotLayout } from "../components/catalogue";
+import { Cidr, parseCidr, wholeSpaceCovered } from "../components/validation";
 
 export const FIREWALL = "digitalocean:index/firewall:Firewall";
 export const DATABASE_FIREWALL = "digitalocean:index/databaseFirewall:DatabaseFirewall";
@@ -36,6 +37,10 @@ export function isPublicSource(source: string): boolean {
     return m[1].includes(":") ? prefix < 16 : prefix < 8;
 }
 
+function parsedBlocks(sources: readonly string[]): Cidr[] {
+    return sources.map((s) => parseCidr(s.trim())).filter((c): c is Cidr => c !== undefined);
+}
+
 interface Rule {
     readonly protocol?: string;
     readonly portRange?: string;
@@ -56,7 +61,10 @@ export const noPublicIngressExceptWeb: ResourceValidationPolicy = {
         if (args.type === FIREWALL) {
             const rules = (args.props.inboundRules ?? []) as readonly Rule[];
             rules.forEach((rule, i) => {
-                const open = (rule.sourceAddresses ?? []).filter(isPublicSource);
+                const sources = rule.sourceAddresses ?? [];
+                const open = sources.filter(isPublicSource);
+                // Blocks that each look narrow can add up to the whole internet (the config rule, shared).
+                if (open.length === 0 && wholeSpaceCovered(parsedBlocks(sources)).length > 0) open.push(...sources);
                 if (open.length === 0) return;
                 const protocol = rule.protocol ?? "?";
                 if (protocol === "tcp" && rule.portRange !== undefined && PUBLIC_TCP_PORTS.includes(rule.portRange)) return;
@@ -72,6 +80,10 @@ export const noPublicIngressExceptWeb: ResourceValidationPolicy = {
                     reportViolation(`${args.name}: trusted source ${i} (${rule.value}) lets the internet connect to the database; list the droplet and adminCidrs only`);
                 }
             });
+            const addresses = rules.filter((r) => r.type === "ip_addr" && typeof r.value === "string").map((r) => r.value as string);
+            if (!addresses.some(isPublicSource) && wholeSpaceCovered(parsedBlocks(addresses)).length > 0) {
+                reportViolation(`${args.name}: trusted sources ${addresses.join(", ")} together let the whole internet connect to the database; list the droplet and adminCidrs only`);
+            }
         }
     },
 };

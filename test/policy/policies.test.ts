@@ -66,6 +66,12 @@ describe("policy pack: the stack's invariants inside the engine", () => {
             { title: "UDP 443 from anywhere", rule: { protocol: "udp", portRange: "443", sourceAddresses: ["0.0.0.0/0"] }, violates: true },
             { title: "ICMP from anywhere", rule: { protocol: "icmp", sourceAddresses: ["0.0.0.0/0"] }, violates: true },
             { title: "a range that covers 80 and 443", rule: { protocol: "tcp", portRange: "80-443", sourceAddresses: ["0.0.0.0/0"] }, violates: true },
+            {
+                title: "SSH from 256 /8 blocks that each look narrow but add up to the whole internet",
+                rule: { protocol: "tcp", portRange: "22", sourceAddresses: Array.from({ length: 256 }, (_, i) => `${i}.0.0.0/8`) },
+                violates: true,
+            },
+            { title: "SSH from two admin /8 blocks", rule: { protocol: "tcp", portRange: "22", sourceAddresses: ["10.0.0.0/8", "11.0.0.0/8"] }, violates: false },
             { title: "SSH from an admin /24", rule: { protocol: "tcp", portRange: "22", sourceAddresses: ["198.51.100.0/24"] }, violates: false },
             { title: "HTTPS from anywhere", rule: { protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0", "::/0"] }, violates: false },
         ];
@@ -93,6 +99,16 @@ describe("policy pack: the stack's invariants inside the engine", () => {
             expect(await runResourcePolicy(noPublicIngressExceptWeb, resources)).to.deep.equal([
                 "staging-postgres-trusted-sources: staging-postgres-trusted-sources: trusted source 2 (0.0.0.0/0) lets the internet connect to the database; list the droplet and adminCidrs only",
             ]);
+        });
+
+        it("refuses database trusted sources that together cover the internet", async () => {
+            const resources = edit(program, "staging-postgres-trusted-sources", (r) => ({
+                ...r,
+                props: { ...r.props, rules: [...(r.props.rules as unknown[]), ...Array.from({ length: 256 }, (_, i) => ({ type: "ip_addr", value: `${i}.0.0.0/8` }))] },
+            }));
+            const found = await runResourcePolicy(noPublicIngressExceptWeb, resources);
+            expect(found).to.have.length(1);
+            expect(found[0]).to.match(/^staging-postgres-trusted-sources: staging-postgres-trusted-sources: trusted sources .* together let the whole internet connect to the database/);
         });
 
         it("judges sources by width", () => {
