@@ -7,7 +7,11 @@ import * as path from "node:path";
 
 import { guardCommand } from "../../cli/guard";
 import { planCommand } from "../../cli/plan";
+import { ConfigError, formatProblem } from "../../components/validation";
 import { main as npmRunPlan } from "../../offline/plan";
+import { evaluate } from "../../offline/recorder";
+import { parseStackConfig } from "../../offline/stackFile";
+import { NOW } from "../helpers/config";
 import { COMMIT, STACK_TEXT, run } from "./harness";
 import { StackRepo, captureIo } from "../plan/stackRepo";
 
@@ -56,6 +60,16 @@ const HOSTILE: readonly Hostile[] = [
         says: /staging-4 owner: the unquoted value yes is the boolean true to Pulumi \(YAML 1\.1\) but the string "yes" to YAML 1\.2 tools; quote it \("yes"\)/,
     },
     {
+        name: "a commit tagged !!binary",
+        text: withClaims(`    "4":\n      ${CLAIM.replace(`commit: "${COMMIT}"`, "commit: !!binary aGVsbG8=")}`),
+        says: /staging-4 commit: the value is tagged !!binary, which the stack file does not support/,
+    },
+    {
+        name: "a redeploy counter of 1e400 (Infinity, which JSON would turn into a missing value)",
+        text: withClaims(`    "4":\n      ${CLAIM}\n      redeploy: 1e400`),
+        says: /staging-4 redeploy: 1e400 is not a finite number \(Infinity\)/,
+    },
+    {
         name: "an alias bomb",
         text: `${STACK_TEXT}  x-a: &a [x, x, x, x, x, x, x, x, x, x]\n  x-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  x-c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n  x-d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n`,
         says: /^Pulumi\.staging\.yaml: its aliases \(\*name\) expand to more than 100 copies, as an alias bomb does/,
@@ -96,6 +110,75 @@ describe("a hostile stack file is refused by every reader alike", () => {
                 expect(r.code, `${command}: ${r.err}`).to.equal(1);
                 expect(r.err, command).to.match(new RegExp(h.says.source, "m"));
                 expect(r.err, command).to.not.match(/\n\s+at /);
+            }
+            expect(readFileSync(file, "utf8")).to.equal(h.text);
+        });
+    }
+});
+
+// Problems of the config rather than of its YAML: every reader that judges the file refuses it,
+// and so does the program when the engine hands it the same config (diff only describes).
+const INVALID: readonly Hostile[] = [
+    {
+        name: "a secret key in plain text",
+        text: STACK_TEXT.replace("  staging-slots:claims: {}", "  staging-slots:claims: {}\n  staging-slots:repositoryKey: TEST-ONLY-plain-key"),
+        says: /staging-slots:repositoryKey: staging-slots:repositoryKey is a secret but the stack file holds it in plain text/,
+    },
+    {
+        name: "a task with a zero-width space",
+        text: withClaims(`    "4":\n      ${CLAIM.replace("JOB-1", "JOB-\u200B1")}`),
+        says: /staging-4 task: task contains the invisible or bidirectional control character U\+200B/,
+    },
+    {
+        name: "adminCidrs that add up to the whole internet",
+        text: STACK_TEXT.replace("    - 203.0.113.0/24", "    - 0.0.0.0/1\n    - 128.0.0.0/1"),
+        says: /staging-slots:adminCidrs: 0\.0\.0\.0\/1, 128\.0\.0\.0\/1 together cover the whole IPv4 address space/,
+    },
+    {
+        name: "a misspelled project prefix",
+        text: STACK_TEXT.replace("  staging-slots:region: nyc3", "  staging-slot:region: nyc3"),
+        says: /staging-slot:region: "staging-slot:region" is under the namespace "staging-slot", which nothing reads: the prefix is misspelled; did you mean staging-slots:region\?/,
+    },
+];
+
+describe("an invalid stack config is refused by every reader that judges it, and by the program", () => {
+    let repo: StackRepo;
+    beforeEach(() => {
+        repo = new StackRepo();
+        writeFileSync(path.join(repo.dir, "Pulumi.staging.yaml"), STACK_TEXT);
+        repo.git("add", "Pulumi.staging.yaml");
+        repo.git("commit", "-q", "-m", "base");
+    });
+    afterEach(() => repo.remove());
+
+    for (const h of INVALID) {
+        it(h.name, async () => {
+            const file = path.join(repo.dir, "Pulumi.staging.yaml");
+            writeFileSync(file, h.text);
+            writeFileSync(path.join(repo.dir, "preview.json"), readFileSync(path.join(__dirname, "..", "fixtures", "preview", "claim-staging-4.json")));
+            const said: Record<string, { code: number; err: string }> = {};
+            for (const command of ["check", "list"] as const) {
+                const r = await run(repo.dir, [command]);
+                said[command] = { code: r.code, err: r.stderr };
+            }
+            const claim = await run(repo.dir, ["claim", "--task", "JOB-77", "--owner", "x", "--branch", "main", "--commit", COMMIT]);
+            said.claim = { code: claim.code, err: claim.stderr };
+            const plan = captureIo(repo.dir);
+            said.plan = { code: await planCommand([], plan.io), err: plan.stderr() };
+            const guard = captureIo(repo.dir);
+            said.guard = { code: await guardCommand(["--preview", "preview.json"], guard.io), err: guard.stderr() };
+            let npmErr = "";
+            const npmCode = await npmRunPlan([], repo.dir, () => undefined, (s) => (npmErr += s));
+            said["npm run plan"] = { code: npmCode, err: npmErr };
+            const ev = await evaluate(parseStackConfig(h.text, "Pulumi.staging.yaml"), { now: NOW });
+            const programSaid = ev.error instanceof ConfigError ? ev.error.problems.map(formatProblem).join("\n") : String(ev.error);
+            said.program = { code: ev.error instanceof ConfigError && ev.resources.length === 0 ? 1 : 0, err: programSaid };
+
+            for (const [command, r] of Object.entries(said)) {
+                expect(r.code, `${command}: ${r.err}`).to.equal(1);
+                expect(r.err, command).to.match(new RegExp(h.says.source, "m"));
+                expect(r.err, command).to.not.match(/\n\s+at /);
+                expect(r.err, command).to.not.include("TEST-ONLY-plain-key");
             }
             expect(readFileSync(file, "utf8")).to.equal(h.text);
         });
