@@ -76,45 +76,65 @@ const HOSTILE: readonly Hostile[] = [
     },
 ];
 
-describe("a hostile stack file is refused by every reader alike", () => {
-    let repo: StackRepo;
-    beforeEach(() => {
-        repo = new StackRepo();
-        writeFileSync(path.join(repo.dir, "Pulumi.staging.yaml"), STACK_TEXT);
-        repo.git("add", "Pulumi.staging.yaml");
-        repo.git("commit", "-q", "-m", "base");
-    });
-    afterEach(() => repo.remove());
+type Said = Record<string, { code: number; err: string }>;
 
-    for (const h of HOSTILE) {
-        it(h.name, async () => {
-            const file = path.join(repo.dir, "Pulumi.staging.yaml");
-            writeFileSync(file, h.text);
-            const preview = path.join(repo.dir, "preview.json");
-            writeFileSync(preview, readFileSync(path.join(__dirname, "..", "fixtures", "preview", "claim-staging-4.json")));
-
-            const said: Record<string, { code: number; err: string }> = {};
-            for (const command of ["check", "diff", "list", "release"] as const) {
-                const r = await run(repo.dir, command === "release" ? ["release", "4"] : [command]);
-                said[command] = { code: r.code, err: r.stderr };
-            }
-            const plan = captureIo(repo.dir);
-            said.plan = { code: await planCommand([], plan.io), err: plan.stderr() };
-            const guard = captureIo(repo.dir);
-            said.guard = { code: await guardCommand(["--preview", "preview.json"], guard.io), err: guard.stderr() };
-            let npmErr = "";
-            said["npm run plan"] = { code: await npmRunPlan([], repo.dir, () => undefined, (s) => (npmErr += s)), err: "" };
-            said["npm run plan"] = { ...said["npm run plan"], err: npmErr };
-
-            for (const [command, r] of Object.entries(said)) {
-                expect(r.code, `${command}: ${r.err}`).to.equal(1);
-                expect(r.err, command).to.match(new RegExp(h.says.source, "m"));
-                expect(r.err, command).to.not.match(/\n\s+at /);
-            }
-            expect(readFileSync(file, "utf8")).to.equal(h.text);
-        });
+/**
+ * Runs every reader on the file in `dir`. `describes` adds the commands that describe or remove a
+ * claim without judging the rest of the config (diff, release): they still refuse a file whose
+ * YAML the engine would read differently. `program` adds the program itself.
+ */
+async function readAll(dir: string, text: string, opts: { describes: boolean; program: boolean }): Promise<Said> {
+    writeFileSync(path.join(dir, "preview.json"), readFileSync(path.join(__dirname, "..", "fixtures", "preview", "claim-staging-4.json")));
+    const said: Said = {};
+    const commands: string[][] = [["check"], ["list"], ["claim", "--task", "JOB-77", "--owner", "x", "--branch", "main", "--commit", COMMIT]];
+    if (opts.describes) commands.push(["diff"], ["release", "4"]);
+    for (const argv of commands) {
+        const r = await run(dir, argv);
+        said[argv[0]] = { code: r.code, err: r.stderr };
     }
-});
+    const plan = captureIo(dir);
+    said.plan = { code: await planCommand([], plan.io), err: plan.stderr() };
+    const guard = captureIo(dir);
+    said.guard = { code: await guardCommand(["--preview", "preview.json"], guard.io), err: guard.stderr() };
+    let npmErr = "";
+    const npmCode = await npmRunPlan([], dir, () => undefined, (s) => (npmErr += s));
+    said["npm run plan"] = { code: npmCode, err: npmErr };
+    if (opts.program) {
+        const ev = await evaluate(parseStackConfig(text, "Pulumi.staging.yaml"), { now: NOW });
+        const refused = ev.error instanceof ConfigError && ev.resources.length === 0;
+        said.program = { code: refused ? 1 : 0, err: ev.error instanceof ConfigError ? ev.error.problems.map(formatProblem).join("\n") : String(ev.error) };
+    }
+    return said;
+}
+
+function suite(title: string, cases: readonly Hostile[], opts: { describes: boolean; program: boolean }): void {
+    describe(title, () => {
+        let repo: StackRepo;
+        beforeEach(() => {
+            repo = new StackRepo();
+            writeFileSync(path.join(repo.dir, "Pulumi.staging.yaml"), STACK_TEXT);
+            repo.git("add", "Pulumi.staging.yaml");
+            repo.git("commit", "-q", "-m", "base");
+        });
+        afterEach(() => repo.remove());
+
+        for (const h of cases) {
+            it(h.name, async () => {
+                const file = path.join(repo.dir, "Pulumi.staging.yaml");
+                writeFileSync(file, h.text);
+                for (const [reader, r] of Object.entries(await readAll(repo.dir, h.text, opts))) {
+                    expect(r.code, `${reader}: ${r.err}`).to.equal(1);
+                    expect(r.err, reader).to.match(new RegExp(h.says.source, "m"));
+                    expect(r.err, reader).to.not.match(/\n\s+at /);
+                    expect(r.err, reader).to.not.include("TEST-ONLY-plain-key");
+                }
+                expect(readFileSync(file, "utf8")).to.equal(h.text);
+            });
+        }
+    });
+}
+
+suite("a hostile stack file is refused by every reader alike", HOSTILE, { describes: true, program: false });
 
 // Problems of the config rather than of its YAML: every reader that judges the file refuses it,
 // and so does the program when the engine hands it the same config (diff only describes).
@@ -141,46 +161,4 @@ const INVALID: readonly Hostile[] = [
     },
 ];
 
-describe("an invalid stack config is refused by every reader that judges it, and by the program", () => {
-    let repo: StackRepo;
-    beforeEach(() => {
-        repo = new StackRepo();
-        writeFileSync(path.join(repo.dir, "Pulumi.staging.yaml"), STACK_TEXT);
-        repo.git("add", "Pulumi.staging.yaml");
-        repo.git("commit", "-q", "-m", "base");
-    });
-    afterEach(() => repo.remove());
-
-    for (const h of INVALID) {
-        it(h.name, async () => {
-            const file = path.join(repo.dir, "Pulumi.staging.yaml");
-            writeFileSync(file, h.text);
-            writeFileSync(path.join(repo.dir, "preview.json"), readFileSync(path.join(__dirname, "..", "fixtures", "preview", "claim-staging-4.json")));
-            const said: Record<string, { code: number; err: string }> = {};
-            for (const command of ["check", "list"] as const) {
-                const r = await run(repo.dir, [command]);
-                said[command] = { code: r.code, err: r.stderr };
-            }
-            const claim = await run(repo.dir, ["claim", "--task", "JOB-77", "--owner", "x", "--branch", "main", "--commit", COMMIT]);
-            said.claim = { code: claim.code, err: claim.stderr };
-            const plan = captureIo(repo.dir);
-            said.plan = { code: await planCommand([], plan.io), err: plan.stderr() };
-            const guard = captureIo(repo.dir);
-            said.guard = { code: await guardCommand(["--preview", "preview.json"], guard.io), err: guard.stderr() };
-            let npmErr = "";
-            const npmCode = await npmRunPlan([], repo.dir, () => undefined, (s) => (npmErr += s));
-            said["npm run plan"] = { code: npmCode, err: npmErr };
-            const ev = await evaluate(parseStackConfig(h.text, "Pulumi.staging.yaml"), { now: NOW });
-            const programSaid = ev.error instanceof ConfigError ? ev.error.problems.map(formatProblem).join("\n") : String(ev.error);
-            said.program = { code: ev.error instanceof ConfigError && ev.resources.length === 0 ? 1 : 0, err: programSaid };
-
-            for (const [command, r] of Object.entries(said)) {
-                expect(r.code, `${command}: ${r.err}`).to.equal(1);
-                expect(r.err, command).to.match(new RegExp(h.says.source, "m"));
-                expect(r.err, command).to.not.match(/\n\s+at /);
-                expect(r.err, command).to.not.include("TEST-ONLY-plain-key");
-            }
-            expect(readFileSync(file, "utf8")).to.equal(h.text);
-        });
-    }
-});
+suite("an invalid stack config is refused by every reader that judges it, and by the program", INVALID, { describes: false, program: true });
