@@ -64,7 +64,8 @@ file untouched, when the slot is held, the task already holds a slot, the pool i
 is not in the pool, the commit does not exist, or any field is invalid.
 
 Options:
-  --task T              the task (issue key); one slot per task
+  --task T              the task: an issue key matching taskPattern (default like JOB-123);
+                        one slot per task, however its case or width is written
   --owner O             who holds the slot
   --branch B            the git branch to deploy
   --commit SHA          the commit (default: the branch's head); must exist in the repository
@@ -136,9 +137,9 @@ Usage: slots check [--strict] [--base REV] [--offline] [--json] [--stack NAME]
 
 Lists every problem in the stack file at once, with its line: every rule runs on every run. Each
 claimed commit must exist in the configured repository (when it cannot be reached, one warning
-line says the commits were not verified). Exits 1 on any error; with --strict also on stale
-claims (over 24 hours with no long-running note, or past their expiresAt). Suits a pre-commit
-hook.
+line says the commits were not verified). Exits 1 on any error; with --strict also on warnings:
+stale claims (over 24 hours with no long-running note, or past their expiresAt) and adminCidrs
+wider than /16 (IPv4) or /32 (IPv6). Suits a pre-commit hook.
 
 With --base REV (a pull request's base), --strict fails only for claims this change adds or
 alters, and stale claims elsewhere stay warnings; only those claims' commits are looked up; and
@@ -146,7 +147,7 @@ a slot or task claimed both here and on REV since this branch started is an erro
 to fix it.
 
 Options:
-  --strict              treat stale claims as errors
+  --strict              treat warnings (stale claims, wide adminCidrs) as errors
   --base REV            judge the change against this git revision (e.g. origin/main)
   --offline             do not ask the repository whether the commits exist
   --json                {"file","ok","base","changedSlots","problems":[{"level","slot","field","line","message"}]}

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 
+import { SECRET_VALUE } from "../components/configDecode";
 import { PROJECT } from "../components/settings";
 import { MAX_ALIAS_COUNT, stackYamlProblems } from "./stackYaml";
 
@@ -15,8 +16,8 @@ export interface EngineConfig {
     readonly secretKeys: string[];
 }
 
-/** The placeholder offline evaluation uses for every secure value. */
-export const SECRET_PLACEHOLDER = "[secret]";
+/** The placeholder offline evaluation uses for every secure value (the decoder's own). */
+export const SECRET_PLACEHOLDER = SECRET_VALUE;
 
 /** Thrown when a stack file cannot be read or parsed; each line names the file (and line) and the fix. */
 export class StackFileError extends Error {

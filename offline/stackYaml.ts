@@ -271,7 +271,7 @@ function walkValue(node: unknown, path: readonly string[], add: Add): void {
         return;
     }
     if (isMap(node)) {
-        if (node.tag && node.tag !== "tag:yaml.org,2002:map") add(node, `${where(path)}: the tag ${node.tag} is not supported in a stack file; remove it`);
+        if (node.tag && node.tag !== "tag:yaml.org,2002:map") add(node, `${where(path)}: the tag ${shortTag(node.tag)} is not supported in a stack file; remove it`);
         // The claims map's own keys are slot numbers, judged by claimKeys.
         const slotKeys = path.length === 1 && path[0] === `${PROJECT}:claims`;
         for (const pair of node.items) {
@@ -282,7 +282,7 @@ function walkValue(node: unknown, path: readonly string[], add: Add): void {
         return;
     }
     if (isSeq(node)) {
-        if (node.tag && node.tag !== "tag:yaml.org,2002:seq") add(node, `${where(path)}: the tag ${node.tag} is not supported in a stack file; remove it`);
+        if (node.tag && node.tag !== "tag:yaml.org,2002:seq") add(node, `${where(path)}: the tag ${shortTag(node.tag)} is not supported in a stack file; remove it`);
         node.items.forEach((item, i) => walkValue(item, [...path.slice(0, -1), `${path[path.length - 1]}[${i}]`], add));
     }
 }
