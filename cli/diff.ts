@@ -6,9 +6,9 @@ import { CLAIM_FIELDS } from "../components/validation";
 import { hostConfigChanges } from "../offline/configChanges";
 import { Args, parseCommand } from "./args";
 import { DIFF_HELP } from "./help";
-import { Io } from "./io";
+import { Io, UserError } from "./io";
 import { stackFileAt } from "./revision";
-import { analyse, readStack } from "./stack";
+import { Stack, analyse, readStack } from "./stack";
 
 /** A claim as written, field by field (values as the file holds them). */
 export type RawClaim = Readonly<Record<string, unknown>>;
@@ -91,6 +91,18 @@ export function diffClaims(before: Readonly<Record<string, unknown>>, after: Rea
     return changes;
 }
 
+/** The stack file at `base`; a file the engine would read differently is refused, naming the revision. */
+function analyseAt(stack: string, current: Stack, text: string, base: string, now: Date): Stack {
+    try {
+        return analyse(stack, current.file, text, now);
+    } catch (e) {
+        if (e instanceof UserError) {
+            throw new UserError(e.lines.map((l) => (l.startsWith(`${current.name}:`) ? `${current.name} at ${base}:${l.slice(current.name.length + 1)}` : l)));
+        }
+        throw e;
+    }
+}
+
 /** `slots diff`. */
 export async function diffCommand(argv: readonly string[], io: Io): Promise<number> {
     const args: Args = parseCommand(argv, { base: { type: "string" }, json: { type: "boolean" } }, DIFF_HELP, 0);
@@ -101,7 +113,7 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
     const base = args.string("base") ?? "HEAD";
     const current = readStack(io, args.stack);
     const oldText = stackFileAt(io.cwd, base, current.name);
-    const old = oldText === undefined ? undefined : analyse(args.stack, current.file, oldText, io.now());
+    const old = oldText === undefined ? undefined : analyseAt(args.stack, current, oldText, base, io.now());
     const changes = diffClaims(old?.raw ?? {}, current.raw);
     // The guard's own rule: every key but the per-slot lists is a host setting.
     const others = old ? hostConfigChanges({ text: old.text, name: `${current.name} at ${base}` }, current) : [];

@@ -162,3 +162,27 @@ const INVALID: readonly Hostile[] = [
 ];
 
 suite("an invalid stack config is refused by every reader that judges it, and by the program", INVALID, { describes: false, program: true });
+
+describe("a hostile stack file at the base revision is refused, naming the revision", () => {
+    let repo: StackRepo;
+    afterEach(() => repo.remove());
+
+    it("by diff, plan and guard", async () => {
+        repo = new StackRepo();
+        const file = path.join(repo.dir, "Pulumi.staging.yaml");
+        writeFileSync(file, withClaims(`    "4":\n      ${CLAIM.replace("owner: alice", "owner: on")}`));
+        repo.git("add", "Pulumi.staging.yaml");
+        repo.git("commit", "-q", "-m", "hostile base");
+        writeFileSync(file, STACK_TEXT);
+        writeFileSync(path.join(repo.dir, "preview.json"), readFileSync(path.join(__dirname, "..", "fixtures", "preview", "claim-staging-4.json")));
+        const diff = await run(repo.dir, ["diff", "--base", "HEAD"]);
+        const plan = captureIo(repo.dir);
+        const planCode = await planCommand(["--base", "HEAD"], plan.io);
+        const guard = captureIo(repo.dir);
+        const guardCode = await guardCommand(["--preview", "preview.json", "--base", "HEAD"], guard.io);
+        for (const [reader, code, err] of [["diff", diff.code, diff.stderr], ["plan", planCode, plan.stderr()], ["guard", guardCode, guard.stderr()]] as const) {
+            expect(code, `${reader}: ${err}`).to.equal(1);
+            expect(err, reader).to.match(/^Pulumi\.staging\.yaml at HEAD:\d+: staging-4 owner: the unquoted value on is the boolean true to Pulumi \(YAML 1\.1\)/m);
+        }
+    });
+});
