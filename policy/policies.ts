@@ -6,7 +6,7 @@
 import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 
 import { MAX_SLOTS, slotLayout } from "../components/catalogue";
-import { Cidr, parseCidr, wholeSpaceCovered } from "../components/validation";
+import { Cidr, parseCidr, wholeSpaceCovered } from "../components/cidr";
 
 export const FIREWALL = "digitalocean:index/firewall:Firewall";
 export const DATABASE_FIREWALL = "digitalocean:index/databaseFirewall:DatabaseFirewall";
