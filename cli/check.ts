@@ -98,7 +98,7 @@ export async function checkCommand(argv: readonly string[], io: Io): Promise<num
         return 0;
     }
     const strict = args.flag("strict");
-    const stack = readStack(io, args.stack);
+    const stack = readStack(io, args.stack, { listProblems: true });
     const now = io.now();
     const rev = args.string("base");
     const base = rev === undefined ? undefined : claimsAt(stack, io.cwd, rev, now);
@@ -131,7 +131,8 @@ export async function checkCommand(argv: readonly string[], io: Io): Promise<num
     ];
     const settings = stack.result.settings;
     const held = settings ? settings.claims.size : 0;
-    const stale = stack.result.warnings.length;
+    // Warnings of a slot are stale claims; the others (a wide adminCidrs block) are not.
+    const stale = stack.result.warnings.filter((w) => w.slot !== undefined).length;
     if (args.flag("json")) {
         const lineOf = (f: Finding): number | null => {
             const m = /^[^:]+:(\d+): /.exec(f.text);

@@ -8,7 +8,7 @@ import { Args, parseCommand } from "./args";
 import { DIFF_HELP } from "./help";
 import { Io, UserError } from "./io";
 import { stackFileAt } from "./revision";
-import { Stack, analyse, readStack } from "./stack";
+import { Stack, analyse, readStack, requireReadable } from "./stack";
 
 /** A claim as written, field by field (values as the file holds them). */
 export type RawClaim = Readonly<Record<string, unknown>>;
@@ -94,7 +94,7 @@ export function diffClaims(before: Readonly<Record<string, unknown>>, after: Rea
 /** The stack file at `base`; a file the engine would read differently is refused, naming the revision. */
 function analyseAt(stack: string, current: Stack, text: string, base: string, now: Date): Stack {
     try {
-        return analyse(stack, current.file, text, now);
+        return requireReadable(analyse(stack, current.file, text, now));
     } catch (e) {
         if (e instanceof UserError) {
             throw new UserError(e.lines.map((l) => (l.startsWith(`${current.name}:`) ? `${current.name} at ${base}:${l.slice(current.name.length + 1)}` : l)));

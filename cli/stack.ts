@@ -10,7 +10,7 @@ import { Document, LineCounter, Node, isCollection, isMap, isNode, parseDocument
 import { decodeEngineConfig } from "../components/configDecode";
 import { PROJECT, Settings } from "../components/settings";
 import { Problem, ValidationResult, formatProblem, validateSettings } from "../components/validation";
-import { StackFileError, parseStackConfig, stackFilePath } from "../offline/stackFile";
+import { StackFileError, StackText, readStackText, stackFilePath } from "../offline/stackFile";
 import { Io, UserError } from "./io";
 import { withLock } from "./lock";
 import { renderEdit } from "./yamlEdit";
@@ -30,29 +30,45 @@ export interface Stack {
     /** Every key without its `staging-slots:` prefix, decoded as the program decodes it. */
     readonly raw: Record<string, unknown>;
     readonly result: ValidationResult;
+    /**
+     * What the Pulumi CLI would read differently from `raw` (offline/stackYaml.ts), each with its
+     * line: errors like the validator's, so check lists them with the rest and nothing else reads on.
+     */
+    readonly yamlErrors: readonly Problem[];
     readonly lines: LineCounter;
 }
 
-/** Parses and judges stack file text; throws a UserError listing every YAML syntax error. */
+/**
+ * Parses and judges stack file text; throws a UserError listing every YAML syntax error. The YAML
+ * rules (keys Pulumi reads as one, YAML 1.1 readings) are offline/stackFile.ts's, shared with plan
+ * and guard, which refuse on them; here they join the validator's problems.
+ */
 export function analyse(stack: string, file: string, text: string, now: Date): Stack {
     const name = path.basename(file);
     const lines = new LineCounter();
-    // The YAML rules (syntax, keys Pulumi reads as one, YAML 1.1 readings) are parseStackConfig's,
-    // shared with plan and guard; it throws on any of them, so an edit never starts from such a file.
-    let raw: Record<string, unknown>;
+    let read: StackText;
     try {
-        const config = parseStackConfig(text, name);
-        raw = decodeEngineConfig(config.values, config.secretKeys);
+        read = readStackText(text, name);
     } catch (e) {
         if (e instanceof StackFileError) throw new UserError(e.lines);
         throw e;
     }
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-    return { stack, file, name, text, doc, raw, result: validateSettings(raw, now), lines };
+    const raw = decodeEngineConfig(read.config.values, read.config.secretKeys);
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+    return { stack, file, name, text, doc, raw, result: validateSettings(raw, now), yamlErrors: read.problems, lines };
 }
 
-/** Reads and judges Pulumi.<stack>.yaml under the project root. */
-export function readStack(io: Io, stack: string): Stack {
+/** Refuses a stack file the engine would read differently, one line per problem (for the commands that read on). */
+export function requireReadable(s: Stack): Stack {
+    if (s.yamlErrors.length > 0) throw new UserError(s.yamlErrors.map((p) => problemLine(s, p)));
+    return s;
+}
+
+/**
+ * Reads and judges Pulumi.<stack>.yaml under the project root. A file the engine would read
+ * differently is refused here, unless `listProblems` (slots check) asks to list it with the rest.
+ */
+export function readStack(io: Io, stack: string, opts: { listProblems?: boolean } = {}): Stack {
     let file: string;
     try {
         file = stackFilePath(io.cwd, stack);
@@ -70,7 +86,8 @@ export function readStack(io: Io, stack: string): Stack {
                 : `cannot read ${path.basename(file)}: ${(e as Error).message}`,
         ]);
     }
-    return analyse(stack, file, text, io.now());
+    const read = analyse(stack, file, text, io.now());
+    return opts.listProblems ? read : requireReadable(read);
 }
 
 function nodeFor(s: Stack, field: string): Node | undefined {
@@ -90,14 +107,14 @@ function nodeFor(s: Stack, field: string): Node | undefined {
 
 /** A problem as one line, prefixed with the file and line it points at when known. */
 export function problemLine(s: Stack, p: Problem): string {
-    const node = nodeFor(s, p.field);
-    const at = node?.range ? `:${s.lines.linePos(node.range[0]).line}` : "";
+    const node = p.line === undefined ? nodeFor(s, p.field) : undefined;
+    const at = p.line !== undefined ? `:${p.line}` : node?.range ? `:${s.lines.linePos(node.range[0]).line}` : "";
     return `${s.name}${at}: ${formatProblem(p)}`;
 }
 
-/** Every error the validator found in the file (YAML-level problems are refused when it is read). */
+/** Every error in the file: YAML-level first, then the validator's. */
 export function errorsOf(s: Stack): readonly Problem[] {
-    return s.result.errors;
+    return [...s.yamlErrors, ...s.result.errors];
 }
 
 /** The validated settings, or a UserError listing every problem in the file. */

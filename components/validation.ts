@@ -24,6 +24,8 @@ export interface Problem {
     readonly field: string;
     /** What is wrong and how to fix it. */
     readonly message: string;
+    /** The 1-based line of the stack file, for problems found in its text rather than its values. */
+    readonly line?: number;
 }
 
 /** Renders a problem as one line: `staging-4 commit: …` or `staging-slots:domain: …`. */
@@ -32,6 +34,8 @@ export function formatProblem(p: Problem): string {
         const field = p.field.replace(/^claims\.\d+\.?/, "");
         return `staging-${p.slot}${field ? ` ${field}` : ""}: ${p.message}`;
     }
+    // A problem of the file as a whole (a top-level key given twice) has no field.
+    if (p.field === "") return p.message;
     // A key of another namespace (digitalocean:token, a misspelled prefix) is named as written.
     return `${p.field.split(".")[0].includes(":") ? "" : `${PROJECT}:`}${p.field}: ${p.message}`;
 }

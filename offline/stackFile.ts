@@ -8,7 +8,8 @@ import { LineCounter, parseDocument } from "yaml";
 
 import { SECRET_VALUE } from "../components/configDecode";
 import { PROJECT } from "../components/settings";
-import { MAX_ALIAS_COUNT, stackYamlProblems } from "./stackYaml";
+import { formatProblem } from "../components/validation";
+import { MAX_ALIAS_COUNT, YamlProblem, canonicalConfigKey, stackYamlProblems } from "./stackYaml";
 
 /** A stack's config as the engine passes it: `project:key` → string, plus which keys are secret. */
 export interface EngineConfig {
@@ -49,13 +50,18 @@ function containsSecure(v: unknown): boolean {
     return false;
 }
 
+/** A stack file read: the engine's config, and what the Pulumi CLI would read differently. */
+export interface StackText {
+    readonly config: EngineConfig;
+    /** YAML-level problems (offline/stackYaml.ts), each with its line; the config is the YAML 1.2 reading. */
+    readonly problems: readonly YamlProblem[];
+}
+
 /**
- * The top level of stack file text (`config`, and the engine's own keys: `secretsprovider`,
- * `encryptedkey`, `encryptionsalt`, `environment`). Refuses, one line per problem, a file that is
- * not YAML, that the Pulumi CLI would read differently (offline/stackYaml.ts), or whose aliases
- * expand without bound.
+ * The top level of stack file text and its YAML-level problems. Throws a StackFileError only when
+ * the file cannot be read at all: not YAML, aliases that expand without bound, not a map.
  */
-export function readStackRoot(text: string, file: string): Record<string, unknown> {
+function readDocument(text: string, file: string): { root: Record<string, unknown>; problems: YamlProblem[] } {
     const lines = new LineCounter();
     // Duplicate keys are judged by stackYamlProblems, which names both lines and the fix.
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
@@ -65,7 +71,6 @@ export function readStackRoot(text: string, file: string): Record<string, unknow
         );
     }
     const problems = stackYamlProblems(doc, lines);
-    if (problems.length > 0) throw new StackFileError(problems.map((p) => `${file}:${p.line}: ${p.message}`));
     let root: unknown;
     try {
         root = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -76,11 +81,39 @@ export function readStackRoot(text: string, file: string): Record<string, unknow
         }
         throw e;
     }
-    if (root === null || root === undefined) return {};
+    if (root === null || root === undefined) return { root: {}, problems };
     if (typeof root !== "object" || Array.isArray(root)) {
         throw new StackFileError(`${file}: expected a map with a config: section`);
     }
-    return root as Record<string, unknown>;
+    return { root: root as Record<string, unknown>, problems };
+}
+
+function refuse(problems: readonly YamlProblem[], file: string): void {
+    if (problems.length > 0) throw new StackFileError(problems.map((p) => `${file}:${p.line}: ${formatProblem(p)}`));
+}
+
+/**
+ * The top level of stack file text (`config`, and the engine's own keys: `secretsprovider`,
+ * `encryptedkey`, `encryptionsalt`, `environment`). Refuses, one line per problem, a file that is
+ * not YAML, that the Pulumi CLI would read differently (offline/stackYaml.ts), or whose aliases
+ * expand without bound.
+ */
+export function readStackRoot(text: string, file: string): Record<string, unknown> {
+    const { root, problems } = readDocument(text, file);
+    refuse(problems, file);
+    return root;
+}
+
+// The config section keyed by full key, as the engine reads it (a bare key and the legacy
+// `project:config:key` belong to `project:key`). Secure values stay `{secure: ciphertext}`.
+function configSection(root: Record<string, unknown>, file: string): Record<string, unknown> {
+    const config = root.config ?? {};
+    if (typeof config !== "object" || config === null || Array.isArray(config)) {
+        throw new StackFileError(`${file}: config: must be a map of ${PROJECT}:<key> to values`);
+    }
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(config as Record<string, unknown>)) out[canonicalConfigKey(key)] = value;
+    return out;
 }
 
 /**
@@ -88,22 +121,13 @@ export function readStackRoot(text: string, file: string): Record<string, unknow
  * belongs to this project, as the engine reads it). Secure values stay `{secure: ciphertext}`.
  */
 export function readConfigSection(text: string, file: string): Record<string, unknown> {
-    const config = readStackRoot(text, file).config ?? {};
-    if (typeof config !== "object" || config === null || Array.isArray(config)) {
-        throw new StackFileError(`${file}: config: must be a map of ${PROJECT}:<key> to values`);
-    }
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
-        out[key.includes(":") ? key : `${PROJECT}:${key}`] = value;
-    }
-    return out;
+    return configSection(readStackRoot(text, file), file);
 }
 
-/** Parses stack file text into the engine's config form. */
-export function parseStackConfig(text: string, file: string): EngineConfig {
+function engineConfig(section: Record<string, unknown>, file: string): EngineConfig {
     const values: Record<string, string> = {};
     const secretKeys: string[] = [];
-    for (const [fullKey, value] of Object.entries(readConfigSection(text, file))) {
+    for (const [fullKey, value] of Object.entries(section)) {
         if (isSecure(value)) {
             values[fullKey] = SECRET_PLACEHOLDER;
             secretKeys.push(fullKey);
@@ -118,6 +142,22 @@ export function parseStackConfig(text: string, file: string): EngineConfig {
         }
     }
     return { values, secretKeys };
+}
+
+/**
+ * Reads stack file text into the engine's config form and its YAML-level problems, without
+ * refusing on those (slots check lists them with the validator's).
+ */
+export function readStackText(text: string, file: string): StackText {
+    const { root, problems } = readDocument(text, file);
+    return { config: engineConfig(configSection(root, file), file), problems };
+}
+
+/** Parses stack file text into the engine's config form, refusing a file the engine would read differently. */
+export function parseStackConfig(text: string, file: string): EngineConfig {
+    const { config, problems } = readStackText(text, file);
+    refuse(problems, file);
+    return config;
 }
 
 /** The text of `Pulumi.<stack>.yaml` under `root`, and the file's name as messages give it. */

@@ -13,12 +13,10 @@
 import { Document, LineCounter, Pair, Scalar, YAMLMap, isAlias, isMap, isNode, isScalar, isSeq } from "yaml";
 
 import { PROJECT } from "../components/settings";
+import { Problem } from "../components/validation";
 
-/** One problem of the stack file's YAML, with the 1-based line it is on. */
-export interface YamlProblem {
-    readonly line: number;
-    readonly message: string;
-}
+/** A problem of the stack file's YAML: a validator problem that also knows its 1-based line. */
+export type YamlProblem = Problem & { readonly line: number };
 
 /** How far aliases may expand before the file counts as an alias bomb (the yaml package's default). */
 export const MAX_ALIAS_COUNT = 100;
@@ -169,7 +167,10 @@ function describeNode(n: unknown): string {
 export function stackYamlProblems(doc: Document, lines: LineCounter): YamlProblem[] {
     const problems: YamlProblem[] = [];
     const lineOf = (n: unknown): number => (isNode(n) && n.range ? lines.linePos(n.range[0]).line : 1);
-    const add = (n: unknown, message: string): void => void problems.push({ line: lineOf(n), message });
+    const add: Add = (n, at, message) => {
+        const { slot, field } = at;
+        problems.push({ line: lineOf(n), ...(slot === undefined ? {} : { slot }), field, message });
+    };
 
     const root = doc.contents;
     if (isMap(root)) duplicateKeys(root, [], add, lineOf);
@@ -181,7 +182,7 @@ export function stackYamlProblems(doc: Document, lines: LineCounter): YamlProble
     const byCanonical = new Map<string, Pair[]>();
     for (const pair of config.items) {
         if (!isScalar(pair.key) || typeof pair.key.value !== "string") {
-            add(pair.key, `config key ${describeNode(pair.key)} is not a string; config keys are written ${PROJECT}:<key>`);
+            add(pair.key, { field: "" }, `config key ${describeNode(pair.key)} is not a string; config keys are written ${PROJECT}:<key>`);
             continue;
         }
         const canonical = canonicalConfigKey(pair.key.value);
@@ -190,7 +191,7 @@ export function stackYamlProblems(doc: Document, lines: LineCounter): YamlProble
     for (const [canonical, pairs] of byCanonical) {
         if (pairs.length < 2) continue;
         const spellings = pairs.map((p) => `"${String((p.key as Scalar).value)}" (line ${lineOf(p.key)})`);
-        add(pairs[1].key, `${canonical} is given ${pairs.length} times, as ${spellings.join(" and ")}; Pulumi keeps only one of them: keep one, spelled ${canonical}`);
+        add(pairs[1].key, locate([canonical]), `given ${pairs.length} times, as ${spellings.join(" and ")}; Pulumi keeps only one of them: keep one, spelled ${canonical}`);
     }
 
     for (const pair of config.items) {
@@ -206,15 +207,21 @@ function sorted(problems: YamlProblem[]): YamlProblem[] {
     return problems.sort((a, b) => a.line - b.line);
 }
 
-type Add = (n: unknown, message: string) => void;
+/** Where a problem is, as the validator names it: the slot, and the field path without the project prefix. */
+interface At {
+    readonly slot?: number;
+    readonly field: string;
+}
 
-function where(path: readonly string[]): string {
+type Add = (n: unknown, at: At, message: string) => void;
+
+// `path` starts with the canonical config key (`staging-slots:claims`, `digitalocean:token`).
+function locate(path: readonly string[]): At {
     const [key, ...rest] = path;
-    const claims = `${PROJECT}:claims`;
-    if (key === claims && rest.length > 0 && /^[1-9]\d*$/.test(rest[0])) {
-        return `staging-${rest[0]}${rest.length > 1 ? ` ${rest.slice(1).join(".")}` : ""}`;
-    }
-    return [key, ...rest].join(".");
+    const bare = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key;
+    const field = [bare, ...rest].join(".").replace(/\.\[/g, "[");
+    if (bare === "claims" && rest.length > 0 && /^[1-9]\d*$/.test(rest[0])) return { slot: Number(rest[0]), field };
+    return { field };
 }
 
 // Keys that are distinct YAML nodes but the same key once read (4 and "4", 4 and 4.0): the
@@ -229,11 +236,13 @@ function duplicateKeys(map: YAMLMap, path: readonly string[], add: Add, lineOf: 
         if (first && !isConfig) {
             const isClaims = path.length === 2 && path[0] === "config" && canonicalConfigKey(path[1]) === `${PROJECT}:claims`;
             const spelled = `once as ${describeNode(first.key)} (line ${lineOf(first.key)}), once as ${describeNode(pair.key)} (line ${lineOf(pair.key)})`;
+            const at = path[0] === "config" && path.length > 1 ? locate([canonicalConfigKey(path[1]), ...path.slice(2), key]) : { field: "" };
             add(
                 pair.key,
+                at,
                 isClaims
                     ? `slot ${key} is claimed twice (${spelled}); Pulumi keeps only one: keep one claim`
-                    : `${[...path.slice(1), key].join(".") || key} is given twice (${spelled}); keep one`,
+                    : `${at.field === "" ? `${[...path, key].join(".")} is ` : ""}given twice (${spelled}); keep one`,
             );
         } else {
             seen.set(key, pair);
@@ -257,9 +266,10 @@ function claimKeys(claims: YAMLMap, add: Add): void {
         const there = yaml11.kind === "int" || yaml11.kind === "float" ? String(yaml11.value) : undefined;
         add(
             pair.key,
+            { field: "claims" },
             there !== undefined && there !== here
-                ? `${PROJECT}:claims: the key ${written} is slot ${there} to Pulumi (YAML 1.1) but slot ${here} to YAML 1.2 tools; write the slot you mean in plain digits, quoted: "${there}" or "${here}"`
-                : `${PROJECT}:claims: the key ${written} reads as slot ${here}; write the slot number in plain digits, quoted: "${here}"`,
+                ? `the key ${written} is slot ${there} to Pulumi (YAML 1.1) but slot ${here} to YAML 1.2 tools; write the slot you mean in plain digits, quoted: "${there}" or "${here}"`
+                : `the key ${written} reads as slot ${here}; write the slot number in plain digits, quoted: "${here}"`,
         );
     }
 }
@@ -271,7 +281,7 @@ function walkValue(node: unknown, path: readonly string[], add: Add): void {
         return;
     }
     if (isMap(node)) {
-        if (node.tag && node.tag !== "tag:yaml.org,2002:map") add(node, `${where(path)}: the tag ${shortTag(node.tag)} is not supported in a stack file; remove it`);
+        if (node.tag && node.tag !== "tag:yaml.org,2002:map") add(node, locate(path), `the tag ${shortTag(node.tag)} is not supported in a stack file; remove it`);
         // The claims map's own keys are slot numbers, judged by claimKeys.
         const slotKeys = path.length === 1 && path[0] === `${PROJECT}:claims`;
         for (const pair of node.items) {
@@ -282,7 +292,7 @@ function walkValue(node: unknown, path: readonly string[], add: Add): void {
         return;
     }
     if (isSeq(node)) {
-        if (node.tag && node.tag !== "tag:yaml.org,2002:seq") add(node, `${where(path)}: the tag ${shortTag(node.tag)} is not supported in a stack file; remove it`);
+        if (node.tag && node.tag !== "tag:yaml.org,2002:seq") add(node, locate(path), `the tag ${shortTag(node.tag)} is not supported in a stack file; remove it`);
         node.items.forEach((item, i) => walkValue(item, [...path.slice(0, -1), `${path[path.length - 1]}[${i}]`], add));
     }
 }
@@ -292,14 +302,14 @@ function shortTag(tag: string): string {
 }
 
 function scalarRule(node: Scalar, path: readonly string[], add: Add, isKey: boolean): void {
-    const at = where(path);
+    const at = locate(path);
     const what = isKey ? "key" : "value";
     if (node.tag && node.tag !== "tag:yaml.org,2002:str") {
-        add(node, `${at}: the ${what} is tagged ${shortTag(node.tag)}, which the stack file does not support (Pulumi and YAML 1.2 tools decode it differently); write it as a plain or quoted string`);
+        add(node, at, `the ${what} is tagged ${shortTag(node.tag)}, which the stack file does not support (Pulumi and YAML 1.2 tools decode it differently); write it as a plain or quoted string`);
         return;
     }
     if (typeof node.value === "number" && !Number.isFinite(node.value)) {
-        add(node, `${at}: ${String(node.source ?? node.value)} is not a finite number (${String(node.value)}); write a number, or quote it if it is text`);
+        add(node, at, `${String(node.source ?? node.value)} is not a finite number (${String(node.value)}); write a number, or quote it if it is text`);
         return;
     }
     if (node.type !== "PLAIN" || node.tag) return;
@@ -309,6 +319,7 @@ function scalarRule(node: Scalar, path: readonly string[], add: Add, isKey: bool
     const quoted = `"${source.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
     add(
         node,
-        `${at}: the unquoted ${what} ${source} is ${showYaml11(yaml11, source)} to Pulumi (YAML 1.1) but ${showYaml12(node.value)} to YAML 1.2 tools; quote it (${quoted}) so both read the same`,
+        at,
+        `the unquoted ${what} ${source} is ${showYaml11(yaml11, source)} to Pulumi (YAML 1.1) but ${showYaml12(node.value)} to YAML 1.2 tools; quote it (${quoted}) so both read the same`,
     );
 }

@@ -367,7 +367,7 @@ describe("slots command", () => {
             const text = STACK_TEXT.replace("staging-slots:claims: {}", `staging-slots:claims:\n    "4":\n      ${claim}\n    4:\n      ${claim.replace("T-1", "T-2")}`);
             const r = await run(tempProject(text), ["check"]);
             expect(r.code).to.equal(1);
-            expect(r.stderr).to.match(/^Pulumi\.staging\.yaml:\d+: slot 4 is claimed twice \(once as "4" \(line \d+\), once as 4 \(line \d+\)\)/);
+            expect(r.stderr).to.match(/^Pulumi\.staging\.yaml:\d+: staging-4: slot 4 is claimed twice \(once as "4" \(line \d+\), once as 4 \(line \d+\)\)/);
         });
         describe("comment and table say when a slot was really deployed", () => {
             // A pulumi stand-in on an otherwise empty PATH: it prints the stack outputs given in $OUTPUTS.

@@ -32,22 +32,22 @@ const HOSTILE: readonly Hostile[] = [
     {
         name: "one slot under two spellings of its key (4 and \"4\")",
         text: withClaims(`    4:\n      ${CLAIM}\n    "4":\n      ${CLAIM.replace("JOB-1", "JOB-2")}`),
-        says: /Pulumi\.staging\.yaml:\d+: slot 4 is claimed twice \(once as 4 \(line \d+\), once as "4" \(line \d+\)\)/,
+        says: /Pulumi\.staging\.yaml:\d+: staging-4: slot 4 is claimed twice \(once as 4 \(line \d+\), once as "4" \(line \d+\)\)/,
     },
     {
         name: "one slot as 4 and 4.0",
         text: withClaims(`    4:\n      ${CLAIM}\n    4.0:\n      ${CLAIM.replace("JOB-1", "JOB-2")}`),
-        says: /slot 4 is claimed twice \(once as 4 \(line \d+\), once as 4\.0 \(line \d+\)\)/,
+        says: /staging-4: slot 4 is claimed twice \(once as 4 \(line \d+\), once as 4\.0 \(line \d+\)\)/,
     },
     {
         name: "staging-slots:claims and a bare claims",
         text: withClaims(`    "4":\n      ${CLAIM}`, `  claims:\n    "5":\n      ${CLAIM.replace("JOB-1", "JOB-2")}\n`),
-        says: /Pulumi\.staging\.yaml:\d+: staging-slots:claims is given 2 times, as "claims" \(line \d+\) and "staging-slots:claims" \(line \d+\)/,
+        says: /Pulumi\.staging\.yaml:\d+: staging-slots:claims: given 2 times, as "claims" \(line \d+\) and "staging-slots:claims" \(line \d+\)/,
     },
     {
         name: "a key under its legacy staging-slots:config: spelling",
         text: withClaims("    {}", "  staging-slots:config:region: ams3\n").replace("  staging-slots:claims:\n    {}", "  staging-slots:claims: {}"),
-        says: /staging-slots:region is given 2 times, as "staging-slots:region" \(line \d+\) and "staging-slots:config:region"/,
+        says: /staging-slots:region: given 2 times, as "staging-slots:region" \(line \d+\) and "staging-slots:config:region"/,
     },
     {
         name: "an unquoted 012: slot 10 to Pulumi, slot 12 to YAML 1.2",

@@ -111,8 +111,8 @@ describe("config validation", () => {
         const raw = values({ claims: { "2": claim({ commit: "abc" }), "5": claim({ task: "job-123", owner: "bob" }) } });
         expect(errorsOf(raw).map(formatProblem)).to.deep.equal([
             'staging-2 commit: commit "abc" is not a full 40-character lowercase hex SHA; use the full SHA (git rev-parse <branch>)',
-            "staging-2 task: task JOB-123 also holds staging-5; one slot per task: release the others",
-            "staging-5 task: task JOB-123 also holds staging-2; one slot per task: release the others",
+            'staging-2 task: task JOB-123 also holds staging-5 (as "job-123"); one slot per task: release the others',
+            'staging-5 task: task job-123 also holds staging-2 (as "JOB-123"); one slot per task: release the others',
         ]);
     });
 

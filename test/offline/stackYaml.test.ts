@@ -1,13 +1,14 @@
 import { expect } from "chai";
 import { LineCounter, parseDocument } from "yaml";
 
+import { formatProblem } from "../../components/validation";
 import { StackFileError, parseStackConfig } from "../../offline/stackFile";
 import { Yaml11Value, canonicalConfigKey, resolveYaml11, sameReading, stackYamlProblems } from "../../offline/stackYaml";
 
 function problems(text: string): string[] {
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
-    return stackYamlProblems(doc, lines).map((p) => `${p.line}: ${p.message}`);
+    return stackYamlProblems(doc, lines).map((p) => `${p.line}: ${formatProblem(p)}`);
 }
 
 describe("the YAML 1.1 reading of a plain scalar (gopkg.in/yaml.v2, as the Pulumi CLI reads stack files)", () => {
@@ -62,7 +63,7 @@ describe("stack file keys as Pulumi reads them", () => {
 
     it("refuses a key given twice in any map, naming both lines", () => {
         expect(problems("config:\n  staging-slots:appEnv:\n    1: a\n    \"1\": b\n")).to.deep.equal([
-            '4: staging-slots:appEnv.1 is given twice (once as 1 (line 3), once as "1" (line 4)); keep one',
+            '4: staging-slots:appEnv.1: given twice (once as 1 (line 3), once as "1" (line 4)); keep one',
         ]);
     });
 
