@@ -318,7 +318,7 @@ describeNeeds(["git"], "slots serve: the API", function () {
 
         it("for the last free slot on one server: one 202, one 409", async () => {
             await serve(await lastFree());
-            const [a, b] = await Promise.all(["JOB-A", "JOB-B"].map((t) => call(`${server.url}/api/staging/slots`, "PUT", { token: admin, body: claimFor(t) })));
+            const [a, b] = await Promise.all(["JOB-201", "JOB-202"].map((t) => call(`${server.url}/api/staging/slots`, "PUT", { token: admin, body: claimFor(t) })));
             expect([a.status, b.status].sort()).to.deep.equal([202, 409]);
             const refused = a.status === 409 ? a : b;
             expect(refused.json, refused.text).to.have.property("error");
@@ -332,7 +332,7 @@ describeNeeds(["git"], "slots serve: the API", function () {
             await serve(held);
             const other = await startServer(remote);
             try {
-                const [a, b] = await Promise.all([server, other].map((s, i) => call(`${s.url}/api/staging/slots`, "PUT", { token: admin, body: { ...claimFor("JOB-A"), slot_id: i + 1 } })));
+                const [a, b] = await Promise.all([server, other].map((s, i) => call(`${s.url}/api/staging/slots`, "PUT", { token: admin, body: { ...claimFor("JOB-201"), slot_id: i + 1 } })));
                 expect([a.status, b.status].sort(), `${a.text}\n${b.text}`).to.deep.equal([202, 409]);
                 expect(remote.pullRequests()).to.have.length(1);
                 expect(remote.refs().match(/refs\/heads\/slots\//g)).to.have.length(1);
@@ -343,20 +343,20 @@ describeNeeds(["git"], "slots serve: the API", function () {
 
         it("a claim waiting for review holds its slot and its task", async () => {
             await serve(held);
-            expect((await call(`${server.url}/api/staging/slots`, "PUT", { token: admin, body: claimFor("JOB-A") })).status).to.equal(202);
-            const next = await call<WriteResult>(`${server.url}/api/staging/slots`, "PUT", { token: admin, body: claimFor("JOB-B") });
+            expect((await call(`${server.url}/api/staging/slots`, "PUT", { token: admin, body: claimFor("JOB-201") })).status).to.equal(202);
+            const next = await call<WriteResult>(`${server.url}/api/staging/slots`, "PUT", { token: admin, body: claimFor("JOB-202") });
             expect(next.status).to.equal(202);
             expect(next.json.slot_id).to.equal(2);
-            const sameTask = await call(`${server.url}/api/staging/slots`, "PUT", { token: admin, body: claimFor("JOB-A") });
+            const sameTask = await call(`${server.url}/api/staging/slots`, "PUT", { token: admin, body: claimFor("JOB-201") });
             expect(sameTask.status).to.equal(409);
-            expect(sameTask.json.error).to.match(/^task JOB-A already has a claim waiting for review: staging-1 in pull request \S+\/pull\/1 .*; one slot per task$/);
-            const sameSlot = await call(`${server.url}/api/staging/slots`, "PUT", { token: admin, body: { ...claimFor("JOB-C"), slot_id: 1 } });
+            expect(sameTask.json.error).to.match(/^task JOB-201 already has a claim waiting for review: staging-1 in pull request \S+\/pull\/1 .*; one slot per task$/);
+            const sameSlot = await call(`${server.url}/api/staging/slots`, "PUT", { token: admin, body: { ...claimFor("JOB-203"), slot_id: 1 } });
             expect(sameSlot.status).to.equal(409);
             expect(sameSlot.json.error).to.match(/^staging-1 has a change waiting for review in pull request /);
             const view = await call<ApiSlots>(`${server.url}/api/staging/slots`, "GET");
             expect(view.json.slots[0].status).to.equal("Available");
             expect(view.json.slots[0].pending).to.deep.equal([
-                { change: "claimed", branch: "slots/claim-job-a", summary: `staging-1: Available → In Use by x for JOB-A, feature/login @ ${COMMIT.slice(0, 7)}`, pull_request_url: "https://github.com/justapply/staging-slots/pull/1" },
+                { change: "claimed", branch: "slots/claim-job-201", summary: `staging-1: Available → In Use by x for JOB-201, feature/login @ ${COMMIT.slice(0, 7)}`, pull_request_url: "https://github.com/justapply/staging-slots/pull/1" },
             ]);
         });
     });
