@@ -209,7 +209,7 @@ describe("slots guard --preview FILE --base REV", () => {
 
     const hostEdits: Array<{ key: string; values: Record<string, unknown> }> = [
         { key: "staging-slots:repository", values: { repository: "git@github.com:someone-else/fork.git" } },
-        { key: "staging-slots:appEnv", values: { appEnv: { APP_ENV: "staging", FEATURE: "on" } } },
+        { key: "staging-slots:appEnv", values: { appEnv: { APP_ENV: "staging", FEATURE: "enabled" } } },
         { key: "staging-slots:releaseRemovesVolumes", values: { releaseRemovesVolumes: true } },
         { key: "staging-slots:deployTimeoutSeconds", values: { deployTimeoutSeconds: 120 } },
     ];
