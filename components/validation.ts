@@ -136,6 +136,7 @@ const RESERVED_ENV = new Set([
     "COMPOSE_PROJECT_NAME",
     "APP_COMMIT",
     "APP_BRANCH",
+    "DATABASE_CA_FILE",
 ]);
 // Compose reads COMPOSE_* (COMPOSE_FILE, COMPOSE_PROJECT_NAME, COMPOSE_PROFILES…) from the env
 // file's environment and docker reads DOCKER_* (DOCKER_HOST…): either would change what runs or

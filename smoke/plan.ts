@@ -145,5 +145,7 @@ export function smokeConfig(
         ...(inputs.repositoryKey ? { "staging-slots:repositoryKey": { value: inputs.repositoryKey, secret: true } } : {}),
         "staging-slots:deployTimeoutSeconds": plain(1200),
         "staging-slots:claims": plain(claims),
+        // The smoke claim's task is the stack's own name (SMOKE-20261201-…), not a tracker key.
+        "staging-slots:taskPattern": plain("SMOKE-[A-Z0-9-]+"),
     };
 }

@@ -23,7 +23,7 @@ import {
 import { HttpStatusError, REGISTRY_RETRY, RetryPolicy, withRetries } from "./retries";
 
 /** Bump when this file changes what create/update/read/delete do. */
-export const PROVIDER_VERSION = 2;
+export const PROVIDER_VERSION = 3;
 
 /**
  * When set, every registry row connects with this connection string instead of the one derived

@@ -103,7 +103,8 @@ describe("smoke test: the ephemeral stack", function () {
             const config = smokeConfig(inputs, "smoke-x", "198.51.100.7/32", keys, claims);
             expect(config["staging-slots:deployPrivateKey"]).to.deep.equal({ value: keys.privateKey, secret: true });
             const values = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.value]));
-            const result = validateSettings(decodeEngineConfig(values), new Date("2026-12-01T10:00:00Z"));
+            const secretKeys = Object.entries(config).filter(([, v]) => v.secret === true).map(([k]) => k);
+            const result = validateSettings(decodeEngineConfig(values, secretKeys), new Date("2026-12-01T10:00:00Z"));
             expect(result.errors).to.deep.equal([]);
             expect(result.settings?.slotCount).to.equal(2);
             expect(result.settings?.dropletSize).to.equal(SMOKE_SIZES.droplet.slug);
