@@ -9,9 +9,10 @@ import { catalogue } from "./catalogue";
 import { readStackConfig } from "./config";
 import { SharedDatabase } from "./database";
 import { StagingHost } from "./host";
+import { hostOfSlot } from "./hosts";
 import { SlotRegistry } from "./registry";
 import { layoutTable, usageTable } from "./registryTable";
-import { Settings } from "./settings";
+import { DEFAULTS, Settings } from "./settings";
 import { SlotStatus, StagingSlot } from "./stagingSlot";
 import { formatProblem, requireValidSettings } from "./validation";
 
@@ -33,6 +34,7 @@ export interface SlotOutput {
 
 /** The stack's outputs. */
 export interface StackOutputs {
+    /** The reserved IP of the host named `staging` (the only host without `hosts`), else of the first host by name. */
     readonly ipAddress: pulumi.Output<string>;
     readonly slots: pulumi.Output<SlotOutput[]>;
     /** The seed's static layout table, markdown. */
@@ -55,24 +57,33 @@ export interface StackSecrets {
 export function buildStack(settings: Settings, secrets: StackSecrets): StackOutputs {
     const slots = catalogue(settings.slotCount, settings.domain);
 
-    const host = new StagingHost("staging", {
-        region: settings.region,
-        size: settings.dropletSize,
-        image: settings.dropletImage,
-        sshKeys: settings.sshKeys,
-        deployPublicKey: settings.deployPublicKey,
-        adminCidrs: settings.adminCidrs,
-        slots,
-        ...(settings.acmeEmail ? { acmeEmail: settings.acmeEmail } : {}),
-        privateKey: secrets.deployPrivateKey,
-        ...(secrets.repositoryKey ? { repositoryKey: secrets.repositoryKey } : {}),
-        ...(settings.sshHostKey ? { hostKey: settings.sshHostKey } : {}),
-    });
+    // One StagingHost per host, named after it: without `hosts` that is the single host
+    // `staging`, whose resources keep the names every existing stack has (`staging-droplet`, …).
+    const hosts = settings.hosts.map((h) =>
+        new StagingHost(h.name, {
+            region: h.region,
+            size: h.size,
+            image: h.image,
+            sshKeys: settings.sshKeys,
+            deployPublicKey: settings.deployPublicKey,
+            adminCidrs: settings.adminCidrs,
+            slots: slots.filter((s) => h.slots.includes(s.slot)),
+            ...(settings.acmeEmail ? { acmeEmail: settings.acmeEmail } : {}),
+            privateKey: secrets.deployPrivateKey,
+            ...(secrets.repositoryKey ? { repositoryKey: secrets.repositoryKey } : {}),
+            ...(h.sshHostKey ? { hostKey: h.sshHostKey } : {}),
+        }));
+    const hostByName = new Map(settings.hosts.map((h, i) => [h.name, hosts[i]]));
+    const slotHost = hostOfSlot(settings.hosts);
+    const hostOf = (slot: number): StagingHost => hostByName.get(slotHost.get(slot) as string) as StagingHost;
+    // The stack's `ipAddress` stays the `staging` host's when there is one, so adding hosts
+    // leaves it as it was.
+    const primary = hostByName.get(DEFAULTS.host) ?? hosts[0];
 
     const db = new SharedDatabase("staging-postgres", {
         postgres: settings.postgres,
         region: settings.region,
-        dropletId: host.droplet.id,
+        dropletIds: hosts.map((h) => h.droplet.id),
         adminCidrs: settings.adminCidrs,
         ...(secrets.postgresPassword ? { existingPassword: secrets.postgresPassword } : {}),
     });
@@ -83,8 +94,7 @@ export function buildStack(settings: Settings, secrets: StackSecrets): StackOutp
         purpose: "Web Application",
         environment: "Staging",
         resources: [
-            host.droplet.dropletUrn,
-            host.reservedIp.reservedIpUrn,
+            ...hosts.flatMap((h) => [h.droplet.dropletUrn, h.reservedIp.reservedIpUrn]),
             ...(db.cluster ? [db.cluster.clusterUrn] : []),
         ],
     });
@@ -99,6 +109,7 @@ export function buildStack(settings: Settings, secrets: StackSecrets): StackOutp
 
     const components = slots.map((layout) => {
         const claim = settings.claims.get(layout.slot);
+        const host = hostOf(layout.slot);
         return new StagingSlot(layout.identifier, {
             layout,
             domain: settings.domain,
@@ -137,7 +148,7 @@ export function buildStack(settings: Settings, secrets: StackSecrets): StackOutp
     );
 
     return {
-        ipAddress: host.ipAddress,
+        ipAddress: primary.ipAddress,
         slots: slotOutputs,
         layoutTable: layoutTable(slots),
         registryTable: slotOutputs.apply((out) =>

@@ -59,6 +59,22 @@ export interface ExistingPostgres {
 
 export type PostgresSettings = ManagedPostgres | ExistingPostgres;
 
+/** One droplet of the pool, as written under `staging-slots:hosts.<name>` (or the default host). */
+export interface HostSettings {
+    /** The host's name: its StagingHost component, droplet and firewall are named after it. */
+    readonly name: string;
+    /** Droplet size slug; default `dropletSize`. Resized in place. */
+    readonly size: string;
+    /** Droplet image slug; default `dropletImage`. Changing it replaces the droplet. */
+    readonly image: string;
+    /** DigitalOcean region; default `region`. */
+    readonly region: string;
+    /** The slots this host runs, ascending; every slot of the pool is on exactly one host. */
+    readonly slots: readonly number[];
+    /** The droplet's SSH host key; when set, deployments verify it. */
+    readonly sshHostKey?: string;
+}
+
 /** Everything the program reads from the stack config, validated, with defaults applied. */
 export interface Settings {
     /** Apex domain; slot N lives at `staging-N.<domain>`. */
@@ -104,6 +120,11 @@ export interface Settings {
      * `staging_registry`. Ignored when the secret `registryDatabaseUrl` names another database.
      */
     readonly registryDatabase: string;
+    /**
+     * The droplets and the slots each one runs, sorted by name. Without `staging-slots:hosts`, one
+     * host named `staging` with the top-level droplet settings and every slot.
+     */
+    readonly hosts: readonly HostSettings[];
 }
 
 /**
@@ -127,6 +148,8 @@ export const DEFAULTS = {
     deployTimeoutSeconds: 900,
     registryDatabase: "staging_registry",
     pool: "qa",
+    /** The host that holds every slot when `staging-slots:hosts` is not set. */
+    host: "staging",
     /** A claim older than this without a `longRunning` note is stale (seed: "longer than 24 hours"). */
     staleAfterHours: 24,
     /** Clock skew tolerated before a claimedAt counts as "in the future". */

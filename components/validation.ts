@@ -3,6 +3,7 @@
 // config) and a clock reading, and returns typed settings or every problem at once.
 
 import { DEFAULT_SLOT_COUNT, MAX_SLOTS, defaultPools, slotLayout } from "./catalogue";
+import { validateHosts } from "./hosts";
 import {
     Claim,
     DEFAULTS,
@@ -87,6 +88,7 @@ export const CONFIG_KEYS = [
     "releaseRemovesCheckout",
     "releaseRemovesVolumes",
     "registryDatabase",
+    "hosts",
 ] as const;
 
 const FIELD_LIMITS = { owner: 64, task: 64, purpose: 200, longRunning: 200, branch: 200 } as const;
@@ -613,6 +615,16 @@ export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Da
         c.error("registryDatabase", `must be a PostgreSQL database name of lowercase letters, digits and _ (at most 63), got ${describe(registryDatabase)}`);
     }
 
+    const placement = validateHosts(raw.hosts, {
+        slotCount,
+        region,
+        dropletSize,
+        dropletImage,
+        ...(sshHostKey ? { sshHostKey } : {}),
+        postgresMode: postgres.mode,
+    });
+    c.errors.push(...placement.problems);
+
     if (c.errors.length > 0 || domain === undefined || repository === undefined || deployPublicKey === undefined) {
         return { errors: c.errors, warnings: c.warnings };
     }
@@ -637,6 +649,7 @@ export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Da
         releaseRemovesCheckout,
         releaseRemovesVolumes,
         registryDatabase: registryDatabase as string,
+        hosts: placement.hosts,
     };
     return { settings, errors: c.errors, warnings: c.warnings };
 }

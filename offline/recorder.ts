@@ -3,6 +3,8 @@
 // deploy scripts) and redacted (for anything printed). Shared by `npm run plan`, `slots plan`,
 // the benchmark and the tests, so they all see the same program.
 
+import { createHash } from "node:crypto";
+
 import * as pulumi from "@pulumi/pulumi";
 
 import { ProgramOptions, stagingSlots } from "../components/program";
@@ -30,6 +32,8 @@ export interface RecordedResource {
     readonly redacted: Readonly<Record<string, unknown>>;
     /** The slot whose StagingSlot component contains this resource, or null for shared resources. */
     readonly slot: number | null;
+    /** The host whose StagingHost component contains this resource, or null outside every host. */
+    readonly host: string | null;
 }
 
 /** The result of one offline evaluation. */
@@ -84,13 +88,36 @@ interface Monitor {
     registerResource(req: RegisterRequest, callback: (...args: unknown[]) => void): unknown;
 }
 
+// A number from a resource's name, the same in every evaluation: each host's droplet and reserved
+// IP get their own id and address, so a test can tell which host a slot's DNS and deployment use.
+function nameNumber(name: string): number {
+    return createHash("sha256").update(name).digest().readUInt16BE(0);
+}
+
+/** The reserved IP address the mock gives host `host`'s reserved IP (`<host>-ip`). */
+export function mockReservedIp(host: string): string {
+    // The single host's address is the one every existing test and fixture was written with.
+    if (host === "staging") return "203.0.113.10";
+    const n = nameNumber(`${host}-ip`);
+    return `198.18.${n >> 8}.${n & 0xff}`;
+}
+
+/** The droplet id the mock gives host `host`'s droplet. */
+export function mockDropletId(host: string): string {
+    return host === "staging" ? "100001" : String(200000 + nameNumber(`${host}-droplet`));
+}
+
 /** Deterministic outputs the cloud would compute, for the resources the program reads them from. */
 function mockState(type: string, name: string, inputs: Record<string, unknown>): { id: string; state: Record<string, unknown> } {
     switch (type) {
-        case "digitalocean:index/droplet:Droplet":
-            return { id: "100001", state: { ...inputs, dropletUrn: "do:droplet:100001", ipv4Address: "198.51.100.7" } };
-        case "digitalocean:index/reservedIp:ReservedIp":
-            return { id: "203.0.113.10", state: { ...inputs, ipAddress: "203.0.113.10", reservedIpUrn: "do:reservedip:203.0.113.10" } };
+        case "digitalocean:index/droplet:Droplet": {
+            const id = mockDropletId(name.replace(/-droplet$/, ""));
+            return { id, state: { ...inputs, dropletUrn: `do:droplet:${id}`, ipv4Address: "198.51.100.7" } };
+        }
+        case "digitalocean:index/reservedIp:ReservedIp": {
+            const ip = mockReservedIp(name.replace(/-ip$/, ""));
+            return { id: ip, state: { ...inputs, ipAddress: ip, reservedIpUrn: `do:reservedip:${ip}` } };
+        }
         case "digitalocean:index/databaseCluster:DatabaseCluster":
             return {
                 id: `${name}-id`,
@@ -124,6 +151,7 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
 }
 
 const SLOT_COMPONENT = "jobsearch:staging:StagingSlot";
+const HOST_COMPONENT = "jobsearch:staging:StagingHost";
 
 /** The CA certificate the mocked getDatabaseCa returns (appSslmode verify-full). */
 export const MOCK_DATABASE_CA = "-----BEGIN CERTIFICATE-----\nMOCK-DATABASE-CA\n-----END CERTIFICATE-----\n";
@@ -186,6 +214,7 @@ export async function evaluate(config: EngineConfig, opts: { stack?: string; now
             inputs: unwrap(object) as Record<string, unknown>,
             redacted: redact(object) as Record<string, unknown>,
             slot: Number.isInteger(slotFromName) ? slotFromName : (parentRecord?.slot ?? null),
+            host: type === HOST_COMPONENT ? name : (parentRecord?.host ?? null),
         };
         if (type !== "pulumi:pulumi:Stack") resources.push(record);
         byUrn.set(mockUrn, record);
