@@ -42,9 +42,9 @@ Usage: slots list [--wide] [--json] [--stack NAME]
 
 Shows every slot: id, status (In Use or Available), owner, task, branch, short commit, claim
 age, until when (expiresAt, or open-ended for a long-running note without an end), pool, URL,
-ports, database and note. A claim past its end, or older than 24 hours with neither a note nor
-an end, is marked stale. On a terminal the table fits its width: the database, ports, URL, pool
-and age columns go first, then long cells are cut short.
+ports, database, note and the host it runs on. A claim past its end, or older than 24 hours with
+neither a note nor an end, is marked stale. On a terminal the table fits its width: the database,
+ports, URL, pool and age columns go first, then long cells are cut short.
 
 Options:
   --wide                every column, however wide

@@ -145,7 +145,8 @@ export function validateHosts(raw: unknown, d: HostDefaults): { hosts: HostSetti
         if (on.length === 0) {
             problems.push({ slot, field: "hosts", message: `slot ${slot} is on no host; add it to the slots of exactly one host under hosts` });
         } else if (on.length > 1) {
-            problems.push({ slot, field: "hosts", message: `slot ${slot} is on hosts ${on.join(" and ")}; a slot runs on exactly one host: keep it in one slots list` });
+            // Pointed at the later host's list: the line a reviewer most likely just edited.
+            problems.push({ slot, field: `hosts.${on[on.length - 1]}.slots`, message: `slot ${slot} is on hosts ${on.join(" and ")}; a slot runs on exactly one host: keep it in one slots list` });
         }
     }
     return { hosts, problems };

@@ -28,7 +28,7 @@ interface BadCase {
 const BAD: BadCase[] = [
     { name: "hosts that is a list", raw: values({ hosts: ["staging"] }), field: "hosts", says: /^staging-slots:hosts: must be a map of host name to \{slots: \[N, …\]/ },
     { name: "no host at all", raw: values({ hosts: {} }), field: "hosts", says: /lists no host; .* remove the key for the single host staging/ },
-    { name: "a slot on two hosts", raw: values({ hosts: { staging: { slots: range(1, 6) }, "staging-b": { slots: range(6, 10) } } }), slot: 6, field: "hosts", says: /^staging-6 hosts: slot 6 is on hosts staging and staging-b; a slot runs on exactly one host/ },
+    { name: "a slot on two hosts", raw: values({ hosts: { staging: { slots: range(1, 6) }, "staging-b": { slots: range(6, 10) } } }), slot: 6, field: "hosts.staging-b.slots", says: /^staging-6 hosts.staging-b.slots: slot 6 is on hosts staging and staging-b; a slot runs on exactly one host/ },
     { name: "a slot on no host", raw: values({ hosts: { staging: { slots: range(1, 5) }, "staging-b": { slots: range(6, 9) } } }), slot: 10, field: "hosts", says: /^staging-10 hosts: slot 10 is on no host; add it to the slots of exactly one host/ },
     { name: "a slot listed twice on one host", raw: values({ hosts: { staging: { slots: [...range(1, 10), 3] } } }), slot: 3, field: "hosts.staging.slots", says: /slot 3 is listed twice on host staging/ },
     { name: "a slot beyond the pool", raw: values({ hosts: { staging: { slots: [...range(1, 10), 11] } } }), field: "hosts.staging.slots", says: /^staging-slots:hosts\.staging\.slots: slot number 11 is not a slot of this pool of 10; use numbers 1 to 10/ },
@@ -56,7 +56,7 @@ describe("validation of staging-slots:hosts", () => {
     it("reports every misplaced slot at once", () => {
         const errors = errorsOf(values({ hosts: { staging: { slots: [1, 2, 3, 4] }, "staging-b": { slots: [4, 5] } } })).map(formatProblem);
         expect(errors.filter((l) => /is on no host/.test(l))).to.have.length(5);
-        expect(errors.filter((l) => /^staging-4 hosts: slot 4 is on hosts staging and staging-b/.test(l))).to.have.length(1);
+        expect(errors.filter((l) => /^staging-4 hosts.staging-b.slots: slot 4 is on hosts staging and staging-b/.test(l))).to.have.length(1);
     });
 
     it("defaults to one host named staging with the top-level droplet settings and every slot", () => {
