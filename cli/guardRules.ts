@@ -3,6 +3,7 @@
 // changed. Pure: it takes the preview's text and the set of changed slots and returns what is
 // wrong, one entry per offending resource.
 
+import { SlotMove, describeMove } from "../components/hosts";
 import { Claim } from "../components/settings";
 import { canonicalJson } from "../offline/planDiff";
 import type { StepOp } from "./previewJson";
@@ -170,6 +171,11 @@ export interface GuardPolicy {
     readonly allowShared: boolean;
     /** Names the base in messages, e.g. `HEAD` or a commit. */
     readonly base: string;
+    /**
+     * Slots on another host than at the base; `claimed` when the slot is claimed on both sides.
+     * Default none.
+     */
+    readonly moves?: ReadonlyArray<SlotMove & { readonly claimed: boolean }>;
 }
 
 function allowed(policy: GuardPolicy): string {
@@ -218,7 +224,25 @@ export function judgePreview(steps: readonly PreviewStep[], policy: GuardPolicy)
             violations.push({ ...base, slot: null, reason: `${changing.join("+")} of a resource inside a slot component whose name does not say which slot; refusing to guess` });
             continue;
         }
+        const move = slot === null ? undefined : policy.moves?.find((m) => m.slot === slot);
+        if (move?.claimed) {
+            // The deployment would start on the new host while the old one keeps running the app.
+            violations.push({
+                ...base,
+                slot,
+                reason: `${changing.join("+")} in staging-${move.slot}, which is claimed and ${describeMove(move)}; release it first, move it, then claim it again (not even --allow-shared moves a claimed slot)`,
+            });
+            continue;
+        }
         if (policy.allowShared) continue;
+        if (move) {
+            violations.push({
+                ...base,
+                slot,
+                reason: `${changing.join("+")} in staging-${move.slot}, which ${describeMove(move)}; review it as its own pull request and run with --allow-shared`,
+            });
+            continue;
+        }
         if (slot === null) {
             violations.push({
                 ...base,

@@ -181,7 +181,12 @@ export function movedSlots(base: readonly HostSettings[], head: readonly HostSet
     return moves;
 }
 
-/** One line saying a slot moves, as the plan and the guard print it. */
+/** What a move is, without the slot's name: `moves from host a to host b: a host change (…)`. */
+export function describeMove(m: SlotMove): string {
+    return `moves from host ${m.from} to host ${m.to}: a host change (its DNS record and deployment follow it; both hosts' Caddy configs change)`;
+}
+
+/** One line saying a slot moves, as the plan prints it. */
 export function formatMove(m: SlotMove): string {
-    return `staging-${m.slot} moves from host ${m.from} to host ${m.to}: a host change (its DNS record and deployment follow it; both hosts' Caddy configs change)`;
+    return `staging-${m.slot} ${describeMove(m)}`;
 }

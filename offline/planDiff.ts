@@ -3,6 +3,7 @@
 // updated or deleted, in which slot, and which inputs change. Pure: it takes recorded resources
 // and returns data or text; only input key names ever leave it, never values.
 
+import { SlotMove, formatMove } from "../components/hosts";
 import type { RecordedResource } from "./recorder";
 import { replacingKeys } from "./replacement";
 
@@ -100,7 +101,7 @@ export function diffEvaluations(base: readonly RecordedResource[], head: readonl
 }
 
 /** The document `slots plan --json` prints. */
-export function changesJson(changes: readonly Change[]): string {
+export function changesJson(changes: readonly Change[], moves: readonly SlotMove[] = []): string {
     const doc = {
         changes: changes.map((c) => ({
             op: c.op,
@@ -110,12 +111,15 @@ export function changesJson(changes: readonly Change[]): string {
             keys: [...c.keys],
             ...(c.replaceKeys ? { replaceKeys: [...c.replaceKeys] } : {}),
         })),
+        // Only when a slot changes host: the shape scripts already read stays as it was otherwise.
+        ...(moves.length > 0 ? { moves: moves.map((m) => ({ slot: m.slot, from: m.from, to: m.to })) } : {}),
     };
     return JSON.stringify(doc, null, 2) + "\n";
 }
 
 // Pulumi's own signs: `+-` is a replacement (create the new resource, then delete the old one).
 const SIGN: Record<ChangeOp, string> = { create: "+", update: "~", replace: "+-", delete: "-" };
+const SHARED = "shared (host, database, project)";
 
 /** Options of the text rendering. */
 export interface RenderOptions {
@@ -129,6 +133,8 @@ export interface RenderOptions {
     readonly ownProgram?: boolean;
     /** Printed under the header: why the comparison is less than it should be. */
     readonly warning?: string;
+    /** Slots that move to another host; listed with the shared resources, since a move is a host change. */
+    readonly moves?: readonly SlotMove[];
 }
 
 function plural(n: number, word: string): string {
@@ -149,12 +155,15 @@ export function renderChanges(changes: readonly Change[], opts: RenderOptions): 
     if (changes.length === 0) return `${header}\nNo resource changes.\n`;
     const groups = new Map<string, Change[]>();
     for (const c of changes) {
-        const title = c.slot === null ? "shared (host, database, project)" : `staging-${c.slot}`;
+        const title = c.slot === null ? SHARED : `staging-${c.slot}`;
         groups.set(title, [...(groups.get(title) ?? []), c]);
     }
     const lines = [header];
+    const moves = opts.moves ?? [];
+    if (moves.length > 0 && !groups.has(SHARED)) groups.set(SHARED, []);
     for (const [title, group] of groups) {
         lines.push("", title);
+        if (title === SHARED) lines.push(...moves.map((m) => `  > ${formatMove(m)}`));
         for (const c of group) {
             const secret = opts.secretKeys?.get(`${c.type}::${c.name}`);
             const forcing = new Set(c.replaceKeys ?? []);
