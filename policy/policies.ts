@@ -132,16 +132,20 @@ function deploymentSlot(r: PolicyResource): number | undefined {
  */
 export const slotPortsUnique: StackValidationPolicy = {
     name: "staging-slot-ports-unique",
-    description: "Each slot's Campaign UI and Airflow ports belong to that slot alone: Caddy routes every subdomain to its own slot's port, and no two deployments share a slot.",
+    description: "Each slot's Campaign UI and Airflow ports belong to that slot alone: Caddy routes every subdomain to its own slot's port on exactly one host, and no two deployments share a slot.",
     enforcementLevel: "mandatory",
     validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
         const commands = args.resources.filter((r) => r.type === REMOTE_COMMAND);
 
+        // With several hosts each has its own Caddy; a subdomain routed by two would answer from
+        // whichever host DNS does not point at with the slot's "free" page, or another app.
+        const routedBy = new Map<string, string[]>();
         for (const r of commands) {
             const stdin = readString(() => r.props.stdin);
             if (stdin === undefined || !stdin.includes("reverse_proxy")) continue;
             const byPort = new Map<number, string[]>();
             for (const { site, port } of caddySites(stdin)) {
+                routedBy.set(site, [...(routedBy.get(site) ?? []), r.name]);
                 byPort.set(port, [...(byPort.get(port) ?? []), site]);
                 const slot = /^staging-(\d+)\./.exec(site);
                 if (slot && Number(slot[1]) >= 1 && Number(slot[1]) <= MAX_SLOTS) {
@@ -154,6 +158,9 @@ export const slotPortsUnique: StackValidationPolicy = {
             for (const [port, sites] of byPort) {
                 if (sites.length > 1) reportViolation(`${r.name}: port ${port} is proxied for ${sites.join(" and ")}; each slot has its own port`, r.urn);
             }
+        }
+        for (const [site, hosts] of routedBy) {
+            if (hosts.length > 1) reportViolation(`${site} is routed by ${hosts.join(" and ")}; each slot runs on exactly one host, whose Caddy alone routes it`);
         }
 
         const owners = new Map<number, string[]>();
