@@ -3,6 +3,7 @@
 // values and problems out; validation.ts calls it, the program, the `slots` command and the
 // guard read its results.
 
+import { CONTROL, describe, isPlainObject } from "./configValues";
 import { DEFAULTS, HostSettings } from "./settings";
 import type { Problem } from "./validation";
 
@@ -25,20 +26,6 @@ export const HOST_FIELDS = ["slots", "size", "image", "region", "sshHostKey"] as
 // else, so a host may not look like one.
 const HOST_NAME = /^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/;
 const SLOT_NAME = /^staging-\d+$/;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-
-function describe(v: unknown): string {
-    if (v === null) return "null";
-    if (Array.isArray(v)) return "a list";
-    if (typeof v === "object") return "a map";
-    if (typeof v === "string") return `"${v.length > 60 ? `${v.slice(0, 57)}...` : v}"`;
-    return `${typeof v} ${String(v)}`;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function range(n: number): number[] {
     return Array.from({ length: n }, (_, i) => i + 1);

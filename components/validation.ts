@@ -3,6 +3,7 @@
 // config) and a clock reading, and returns typed settings or every problem at once.
 
 import { DEFAULT_SLOT_COUNT, MAX_SLOTS, defaultPools, slotLayout } from "./catalogue";
+import { CONTROL, describe, isPlainObject } from "./configValues";
 import { validateHosts } from "./hosts";
 import {
     Claim,
@@ -93,10 +94,6 @@ export const CONFIG_KEYS = [
 
 const FIELD_LIMITS = { owner: 64, task: 64, purpose: 200, longRunning: 200, branch: 200 } as const;
 
-// Control characters (C0, DEL, C1) and the Unicode line/paragraph separators: any of them in a
-// name or description would break the markdown table, the env file or a terminal.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const COMMIT = /^[0-9a-f]{40}$/;
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -112,18 +109,6 @@ const RESERVED_ENV = new Set([
     "APP_COMMIT",
     "APP_BRANCH",
 ]);
-
-function describe(v: unknown): string {
-    if (v === null) return "null";
-    if (Array.isArray(v)) return "a list";
-    if (typeof v === "object") return "a map";
-    if (typeof v === "string") return `"${v.length > 60 ? `${v.slice(0, 57)}...` : v}"`;
-    return `${typeof v} ${String(v)}`;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /**
  * Why `branch` is not acceptable, or undefined when it is. Follows the rules of

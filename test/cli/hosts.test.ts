@@ -1,6 +1,13 @@
 import { expect } from "chai";
-import { rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { parseDocument } from "yaml";
+
+import { ConfigError, formatProblem } from "../../components/validation";
+import { evaluate } from "../../offline/recorder";
+import { parseStackConfig } from "../../offline/stackFile";
+import { NOW } from "../helpers/config";
 
 import { STACK_TEXT, claimArgs, run, stackText, tempProject } from "./harness";
 
@@ -58,6 +65,32 @@ describe("slots with several hosts", () => {
         expect(r.stderr).to.match(/Pulumi\.staging\.yaml:\d+: staging-6 hosts.staging-b.slots: slot 6 is on hosts staging and staging-b; a slot runs on exactly one host/);
         expect(r.stderr).to.match(/Pulumi\.staging\.yaml:\d+: staging-10 hosts: slot 10 is on no host; add it to the slots of exactly one host under hosts/);
         expect(r.stderr).to.not.match(/\n\s+at /);
+        expect(stackText(dir)).to.equal(text);
+    });
+
+    it("the program, slots check, slots plan and slots guard refuse a bad host map with the same problems", async () => {
+        const text = withHosts({ staging: { slots: [1, 2, 3, 4, 5, 6] }, "staging-b": { slots: [6, 7, 8, 9], regoin: "sfo3" } });
+        const dir = project(text);
+        const ev = await evaluate(parseStackConfig(text, "Pulumi.staging.yaml"), { now: NOW });
+        expect(ev.resources).to.deep.equal([]);
+        expect(ev.error).to.be.instanceOf(ConfigError);
+        const program = (ev.error as ConfigError).problems.map(formatProblem).sort();
+        expect(program).to.have.length(3);
+        const check = await run(dir, ["check"]);
+        expect(check.stderr.trimEnd().split("\n").map((l) => l.replace(/^Pulumi\.staging\.yaml:\d+: /, "")).sort()).to.deep.equal(program);
+        writeFileSync(path.join(dir, "preview.json"), JSON.stringify({ steps: [{ op: "same", urn: "urn:pulumi:staging::staging-slots::pulumi:pulumi:Stack::staging-slots-staging" }] }));
+        // The base revision holds the valid file; the working tree the bad one.
+        const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", ...args], { cwd: dir, stdio: "ignore" });
+        writeFileSync(path.join(dir, "Pulumi.staging.yaml"), STACK_TEXT);
+        git("init", "-q");
+        git("add", "Pulumi.staging.yaml");
+        git("commit", "-q", "-m", "valid");
+        writeFileSync(path.join(dir, "Pulumi.staging.yaml"), text);
+        for (const argv of [["plan", "--base", "HEAD"], ["guard", "--preview", "preview.json", "--base", "HEAD"]]) {
+            const r = await run(dir, argv);
+            expect(r.code, argv[0]).to.equal(1);
+            expect(r.stderr.trimEnd().split("\n").map((l) => l.replace(/^Pulumi\.staging\.yaml: /, "")).sort(), argv[0]).to.deep.equal(program);
+        }
         expect(stackText(dir)).to.equal(text);
     });
 

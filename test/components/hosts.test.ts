@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 
 import { caddySites } from "../../policy/policies";
 import { canonicalJson as canonical, diffEvaluations } from "../../offline/planDiff";
+import { renderPlan } from "../../offline/planText";
 import { Evaluation, RecordedResource, evaluate, mockDropletId, mockReservedIp } from "../../offline/recorder";
 import { BASELINE_FILE, BaselineResource, baselineOf, baselineValues } from "../helpers/baseline";
 import { NOW, SECRETS, baseValues, claim, engineConfig } from "../helpers/config";
@@ -126,6 +127,16 @@ describe("hosts: slots spread over several droplets", () => {
                 ["staging", "staging-b", "staging-c"].flatMap((h) => [`do:droplet:${mockDropletId(h)}`, `do:reservedip:${mockReservedIp(h)}`]),
             );
             expect(ev.outputs?.ipAddress).to.equal(mockReservedIp("staging"));
+        });
+
+        it("never shows a secret in the plan, the outputs or redacted inputs", () => {
+            const printed = [renderPlan(ev, "staging"), JSON.stringify(ev.outputs), JSON.stringify(ev.resources.map((r) => r.redacted))].join("\n");
+            for (const secret of ["TEST-ONLY-deploy-key", "TEST-ONLY-repository-key", "mock-password-for", "mock-cluster-admin-password"]) {
+                expect(printed, secret).to.not.include(secret);
+            }
+            for (const host of ["staging", "staging-b", "staging-c"]) {
+                expect(named(ev, "command:remote:Command", `${host}-repository-key`).redacted.stdin).to.equal("[secret]");
+            }
         });
 
         it("evaluates to the same inputs every time, whatever order the hosts are written in", async () => {

@@ -7,7 +7,7 @@ import { GuardPolicy, PreviewStep, judgePreview } from "../../cli/guardRules";
 import { diffEvaluations } from "../../offline/planDiff";
 import { Evaluation, evaluate } from "../../offline/recorder";
 import { NOW, baseValues, claim, engineConfig } from "../helpers/config";
-import { StackRepo, captureIo } from "../plan/stackRepo";
+import { CommandRun, StackRepo, runCommand } from "../plan/stackRepo";
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const HOSTS = { staging: { slots: range(1, 4) }, "staging-b": { slots: range(5, 7) }, "staging-c": { slots: range(8, 10) } };
@@ -81,11 +81,7 @@ describe("slots guard with several hosts", () => {
         });
         afterEach(() => repo.remove());
 
-        async function guard(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-            const cap = captureIo(repo.dir);
-            const code = await guardCommand(argv, cap.io);
-            return { code, stdout: cap.stdout(), stderr: cap.stderr() };
-        }
+        const guard = (argv: string[]): Promise<CommandRun> => runCommand(guardCommand, repo.dir, argv);
 
         it("finds the move in the stack files and names it for each of the slot's resources", async () => {
             const claimed = { "7": claim() };

@@ -2,7 +2,7 @@ import { expect } from "chai";
 
 import { planCommand } from "../../cli/plan";
 import { baseValues, claim } from "../helpers/config";
-import { StackRepo, captureIo } from "./stackRepo";
+import { CommandRun, StackRepo, runCommand } from "./stackRepo";
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const HOSTS = { staging: { slots: range(1, 4) }, "staging-b": { slots: range(5, 7) }, "staging-c": { slots: range(8, 10) } };
@@ -15,11 +15,7 @@ describe("slots plan --base with hosts", function () {
     });
     afterEach(() => repo.remove());
 
-    async function plan(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-        const cap = captureIo(repo.dir);
-        const code = await planCommand(argv, cap.io);
-        return { code, stdout: cap.stdout(), stderr: cap.stderr() };
-    }
+    const plan = (argv: string[]): Promise<CommandRun> => runCommand(planCommand, repo.dir, argv);
 
     it("shows no change when an existing single-host stack writes its placement out as hosts", async () => {
         const before = { ...baseValues(), claims: { "4": claim() } };
