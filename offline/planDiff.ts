@@ -133,8 +133,11 @@ export interface RenderOptions {
     readonly ownProgram?: boolean;
     /** Printed under the header: why the comparison is less than it should be. */
     readonly warning?: string;
-    /** Slots that move to another host; listed with the shared resources, since a move is a host change. */
-    readonly moves?: readonly SlotMove[];
+    /**
+     * Slots that move to another host; listed with the shared resources, since a move is a host
+     * change. `claimed`: claimed before and after, which the deploy guard refuses.
+     */
+    readonly moves?: ReadonlyArray<SlotMove & { readonly claimed?: boolean }>;
 }
 
 function plural(n: number, word: string): string {
@@ -163,7 +166,9 @@ export function renderChanges(changes: readonly Change[], opts: RenderOptions): 
     if (moves.length > 0 && !groups.has(SHARED)) groups.set(SHARED, []);
     for (const [title, group] of groups) {
         lines.push("", title);
-        if (title === SHARED) lines.push(...moves.map((m) => `  > ${formatMove(m)}`));
+        if (title === SHARED) {
+            lines.push(...moves.map((m) => `  > ${formatMove(m)}${m.claimed ? `; staging-${m.slot} stays claimed, which the deploy guard refuses: release it first` : ""}`));
+        }
         for (const c of group) {
             const secret = opts.secretKeys?.get(`${c.type}::${c.name}`);
             const forcing = new Set(c.replaceKeys ?? []);

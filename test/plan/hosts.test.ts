@@ -41,6 +41,16 @@ describe("slots plan --base with hosts", function () {
         expect(json.moves).to.deep.equal([{ slot: 7, from: "staging-b", to: "staging-c" }]);
     });
 
+    it("says when a moving slot stays claimed, which the deploy guard refuses", async () => {
+        const claims = { "7": claim() };
+        const base = repo.commit({ ...baseValues(), hosts: HOSTS, claims });
+        repo.write({ ...baseValues(), hosts: { ...HOSTS, "staging-b": { slots: [5, 6] }, "staging-c": { slots: range(7, 10) } }, claims });
+        const r = await plan(["--base", base]);
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stdout).to.match(/  > staging-7 moves from host staging-b to host staging-c: .*; staging-7 stays claimed, which the deploy guard refuses: release it first\n/);
+        expect(r.stdout).to.include("  ~ update command:remote:Command staging-7-deploy: connection [secret]");
+    });
+
     it("a claim on the second host is that slot's change only", async () => {
         const base = repo.commit({ ...baseValues(), hosts: HOSTS });
         repo.write({ ...baseValues(), hosts: HOSTS, claims: { "6": claim() } });
