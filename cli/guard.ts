@@ -26,7 +26,7 @@ import {
     parsePreview,
 } from "./guardRules";
 import { Io, UsageError, UserError } from "./io";
-import { placementChanges, settingsOfConfig } from "./placement";
+import { commitSlots, placementChanges, settingsOfConfig } from "./placement";
 import { stackFileAt } from "./revision";
 
 export const GUARD_USAGE = `\
@@ -161,7 +161,13 @@ export async function guardCommand(argv: string[], io: Io): Promise<number> {
 
         const violations: Violation[] = [
             ...(opts.allowShared ? [] : hostKeys.map((key) => hostKeyViolation(key, opts.base, baseText === undefined))),
-            ...judgePreview(steps, { changedSlots, allowShared: opts.allowShared, base: opts.base, moves }),
+            ...judgePreview(steps, {
+                changedSlots,
+                allowShared: opts.allowShared,
+                base: opts.base,
+                moves,
+                commitSlots: commitSlots(baseSettings, headSettings),
+            }),
         ];
         if (opts.json) {
             const out = {

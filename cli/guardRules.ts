@@ -4,6 +4,7 @@
 // wrong, one entry per offending resource.
 
 import { SlotMove, describeMove } from "../components/hosts";
+import { parseImageResourceName } from "../components/images";
 import { Claim } from "../components/settings";
 import { canonicalJson } from "../offline/planDiff";
 import type { StepOp } from "./previewJson";
@@ -102,6 +103,9 @@ export function parseUrn(urn: string): ParsedUrn | undefined {
     return { stack, project, typeChain, type: typeChain[typeChain.length - 1], name };
 }
 
+/** The type of an image built once per service and commit (`image-<service>-<commit>`). */
+export const IMAGE_TYPE = "docker:index/image:Image";
+
 /** The component type every slot's resources live under. */
 export const SLOT_TYPE = "jobsearch:staging:StagingSlot";
 
@@ -176,6 +180,11 @@ export interface GuardPolicy {
      * Default none.
      */
     readonly moves?: ReadonlyArray<SlotMove & { readonly claimed: boolean }>;
+    /**
+     * Commit → the slots claiming it at the base or now. An image built once for a commit
+     * belongs to those slots: it may change when all of them are among the changed slots.
+     */
+    readonly commitSlots?: ReadonlyMap<string, readonly number[]>;
 }
 
 function allowed(policy: GuardPolicy): string {
@@ -235,6 +244,20 @@ export function judgePreview(steps: readonly PreviewStep[], policy: GuardPolicy)
             continue;
         }
         if (policy.allowShared) continue;
+        const image = parsed.type === IMAGE_TYPE ? parseImageResourceName(parsed.name) : undefined;
+        if (image) {
+            const users = policy.commitSlots?.get(image.commit) ?? [];
+            const outside = users.filter((s) => !policy.changedSlots.has(s));
+            if (users.length > 0 && outside.length === 0) continue;
+            violations.push({
+                ...base,
+                slot: null,
+                reason: users.length === 0
+                    ? `${changing.join("+")} of the image of a commit no claim names; ${allowed(policy)}`
+                    : `${changing.join("+")} of the image ${users.map((s) => `staging-${s}`).join(", ")} ${users.length === 1 ? "runs" : "run"}, and ${outside.map((s) => `staging-${s}`).join(", ")} did not change since ${policy.base}; ${allowed(policy)}`,
+            });
+            continue;
+        }
         if (move) {
             violations.push({
                 ...base,

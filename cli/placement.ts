@@ -25,3 +25,15 @@ export function placementChanges(base: Settings | undefined, head: Settings): Pl
     if (!base) return [];
     return movedSlots(base.hosts, head.hosts).map((m) => ({ ...m, claimed: base.claims.has(m.slot) && head.claims.has(m.slot) }));
 }
+
+/**
+ * Commit → the slots claiming it in `base` or `head`, ascending: an image built for a commit
+ * (`image-<service>-<commit>`) belongs to those slots, so a change of it is inside them.
+ */
+export function commitSlots(base: Settings | undefined, head: Settings): Map<string, number[]> {
+    const out = new Map<string, Set<number>>();
+    for (const claims of [base?.claims, head.claims]) {
+        for (const [slot, c] of claims ?? []) out.set(c.commit, (out.get(c.commit) ?? new Set<number>()).add(slot));
+    }
+    return new Map([...out].map(([commit, slots]) => [commit, [...slots].sort((a, b) => a - b)]));
+}

@@ -13,7 +13,7 @@ import { EngineConfig, StackFileError, parseStackConfig, readStackConfigFile, st
 import { usageErrorOf } from "./args";
 import { reportError } from "./commandErrors";
 import { Io, UserError } from "./io";
-import { placementChanges, settingsOfConfig } from "./placement";
+import { commitSlots, placementChanges, settingsOfConfig } from "./placement";
 import { stackFileAt } from "./revision";
 import { revisionProgram } from "./revisionProgram";
 
@@ -113,7 +113,9 @@ export async function planCommand(argv: string[], io: Io): Promise<number> {
 
         const changes = diffEvaluations(before?.resources ?? [], after.resources);
         // Both files evaluated, so both are valid.
-        const moves = placementChanges(base ? settingsOfConfig(base, `${file} at ${opts.base}`, now) : undefined, settingsOfConfig(head, file, now));
+        const baseSettings = base ? settingsOfConfig(base, `${file} at ${opts.base}`, now) : undefined;
+        const headSettings = settingsOfConfig(head, file, now);
+        const moves = placementChanges(baseSettings, headSettings);
         io.stdout(
             opts.json
                 ? changesJson(changes, moves)
@@ -123,6 +125,7 @@ export async function planCommand(argv: string[], io: Io): Promise<number> {
                       secretKeys: secretInputKeys(after.resources),
                       ownProgram: program.kind === "own",
                       moves,
+                      commitSlots: commitSlots(baseSettings, headSettings),
                       ...(warning ? { warning } : {}),
                   }),
         );

@@ -29,6 +29,8 @@ export interface StagingHostArgs {
     readonly repositoryKey?: pulumi.Input<string>;
     /** The droplet's SSH host key, verified when given. */
     readonly hostKey?: string;
+    /** A Docker config JSON with read-only registry credentials, when slots pull built images; secret. */
+    readonly registryConfig?: pulumi.Input<string>;
 }
 
 /**
@@ -44,7 +46,10 @@ export class StagingHost extends pulumi.ComponentResource {
     public readonly ipAddress: pulumi.Output<string>;
     /** How slot deployments reach the droplet: SSH as `deploy` to the reserved IP. Secret. */
     public readonly connection: pulumi.Output<command.types.input.remote.ConnectionArgs>;
-    /** Completes once cloud-init is done and Caddy serves every slot's subdomain. */
+    /**
+     * Completes once cloud-init is done, Caddy serves the host's slots and, with built images, the
+     * deploy user is logged in to the registry.
+     */
     public readonly ready: command.remote.Command;
 
     constructor(name: string, args: StagingHostArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -130,7 +135,7 @@ export class StagingHost extends pulumi.ComponentResource {
               )
             : undefined;
 
-        this.ready = new command.remote.Command(
+        const caddy = new command.remote.Command(
             `${name}-caddy`,
             {
                 connection: this.connection,
@@ -141,6 +146,23 @@ export class StagingHost extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [assignment, ...(repositoryKey ? [repositoryKey] : [])] },
         );
+
+        // Read-only registry credentials for `docker compose pull`, over SSH like the repository
+        // key: in user data they would be readable from the metadata service, and rotating them
+        // would replace the droplet.
+        this.ready = args.registryConfig
+            ? new command.remote.Command(
+                  `${name}-registry-login`,
+                  {
+                      connection: this.connection,
+                      create: 'umask 077 && mkdir -p "$HOME/.docker" && cat >"$HOME/.docker/config.json.tmp" && mv -f "$HOME/.docker/config.json.tmp" "$HOME/.docker/config.json"',
+                      delete: 'rm -f "$HOME/.docker/config.json"',
+                      stdin: pulumi.secret(args.registryConfig),
+                      logging: command.types.enums.remote.Logging.None,
+                  },
+                  { parent: this, dependsOn: [caddy], additionalSecretOutputs: ["stdout", "stderr"] },
+              )
+            : caddy;
 
         this.registerOutputs({ droplet: this.droplet, ipAddress: this.ipAddress, ready: this.ready });
     }

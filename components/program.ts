@@ -2,14 +2,19 @@
 // slot. Validation runs before the first resource is registered, so bad config registers
 // nothing and reports every problem at once.
 
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 
+import { AppImages } from "./appImages";
 import { catalogue } from "./catalogue";
 import { readStackConfig } from "./config";
 import { SharedDatabase } from "./database";
 import { StagingHost } from "./host";
 import { hostOfSlot } from "./hosts";
+import { claimedCommits, missingCheckoutsMessage } from "./images";
 import { SlotRegistry } from "./registry";
 import { layoutTable, usageTable } from "./registryTable";
 import { DEFAULTS, Settings } from "./settings";
@@ -57,6 +62,11 @@ export interface StackSecrets {
 export function buildStack(settings: Settings, secrets: StackSecrets): StackOutputs {
     const slots = catalogue(settings.slotCount, settings.domain);
 
+    // Built once per claimed commit, before the hosts: their droplets log in to its registry.
+    const images = settings.images
+        ? new AppImages("staging-images", { images: settings.images, commits: claimedCommits(settings.claims), region: settings.region })
+        : undefined;
+
     // One StagingHost per host, named after it: without `hosts` that is the single host
     // `staging`, whose resources keep the names every existing stack has (`staging-droplet`, …).
     const hosts = settings.hosts.map((h) =>
@@ -72,6 +82,7 @@ export function buildStack(settings: Settings, secrets: StackSecrets): StackOutp
             privateKey: secrets.deployPrivateKey,
             ...(secrets.repositoryKey ? { repositoryKey: secrets.repositoryKey } : {}),
             ...(h.sshHostKey ? { hostKey: h.sshHostKey } : {}),
+            ...(images ? { registryConfig: images.pullConfig } : {}),
         }));
     const hostByName = new Map(settings.hosts.map((h, i) => [h.name, hosts[i]]));
     const slotHost = hostOfSlot(settings.hosts);
@@ -114,6 +125,7 @@ export function buildStack(settings: Settings, secrets: StackSecrets): StackOutp
             layout,
             domain: settings.domain,
             ...(claim ? { claim } : {}),
+            ...(claim && images ? { images: images.pins.get(claim.commit) } : {}),
             ipAddress: host.ipAddress,
             postgresProvider: db.provider,
             databaseHost: db.appHost,
@@ -162,6 +174,12 @@ export interface ProgramOptions {
     readonly now?: Date;
     /** Where warnings (stale claims) go; default `pulumi.log.warn`, shown in the preview. */
     readonly warn?: (message: string) => void;
+    /**
+     * Where the checkouts images are built from live (`.slots-cache/<commit>/` under it); default
+     * the working directory, where `pulumi` runs the program. `false` skips the check: the offline
+     * evaluation builds nothing and needs no checkout.
+     */
+    readonly checkoutRoot?: string | false;
 }
 
 /** The program: reads and validates the stack config, warns about stale claims, builds the stack. */
@@ -170,6 +188,12 @@ export function stagingSlots(opts: ProgramOptions = {}): StackOutputs {
     const warn = opts.warn ?? ((message: string) => void pulumi.log.warn(message));
     for (const w of warnings) {
         warn(formatProblem(w));
+    }
+    const root = opts.checkoutRoot ?? process.cwd();
+    if (settings.images && root !== false) {
+        const missing = missingCheckoutsMessage(settings.claims, (p) => existsSync(path.join(root, p)));
+        // A RunError ends the program with its message alone: this is the user's to fix, not a bug.
+        if (missing) throw new pulumi.RunError(missing);
     }
     const config = new pulumi.Config();
     const secrets: StackSecrets = {

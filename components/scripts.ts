@@ -50,6 +50,8 @@ export interface DeployParams {
     readonly healthTimeoutSeconds: number;
     /** The database's CA certificate (PEM), when the app verifies the server; written beside the env file. */
     readonly databaseCaCertificate?: string;
+    /** `<service>=<repository>@sha256:…` pins of images built once; none means build on the droplet. */
+    readonly images?: readonly string[];
 }
 
 /**
@@ -79,6 +81,7 @@ export function deployStdin(p: DeployParams): string {
         ...Object.keys(p.appEnv)
             .sort()
             .map((name): [string, string] => ["APP_ENV", `${name}=${p.appEnv[name]}`]),
+        ...(p.images ?? []).map((pin): [string, string] => ["IMAGE", pin]),
     ];
     for (const [key, value] of lines) {
         if (/[\r\n\0]/.test(value)) throw new Error(`deploy parameter ${key} contains a line break`);

@@ -1,6 +1,8 @@
 // The typed shape of the stack config once validated. Key names are a contract with users'
 // stack files (design.md): add keys, never rename them.
 
+import type { ImageSettings } from "./images";
+
 /** The Pulumi project name; every config key is `staging-slots:<key>`. */
 export const PROJECT = "staging-slots";
 
@@ -125,6 +127,11 @@ export interface Settings {
      * host named `staging` with the top-level droplet settings and every slot.
      */
     readonly hosts: readonly HostSettings[];
+    /**
+     * Images built once per claimed commit and pulled by digest (`staging-slots:images` and
+     * `registry`); absent means every deployment builds on the droplet.
+     */
+    readonly images?: ImageSettings;
 }
 
 /**

@@ -5,6 +5,7 @@
 import { DEFAULT_SLOT_COUNT, MAX_SLOTS, defaultPools, slotLayout } from "./catalogue";
 import { CONTROL, describe, isPlainObject } from "./configValues";
 import { validateHosts } from "./hosts";
+import { validateImages } from "./images";
 import {
     Claim,
     DEFAULTS,
@@ -90,6 +91,8 @@ export const CONFIG_KEYS = [
     "releaseRemovesVolumes",
     "registryDatabase",
     "hosts",
+    "images",
+    "registry",
 ] as const;
 
 const FIELD_LIMITS = { owner: 64, task: 64, purpose: 200, longRunning: 200, branch: 200 } as const;
@@ -609,6 +612,8 @@ export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Da
         postgresMode: postgres.mode,
     });
     c.errors.push(...placement.problems);
+    const images = validateImages(raw.images, raw.registry, projectName);
+    c.errors.push(...images.problems);
 
     if (c.errors.length > 0 || domain === undefined || repository === undefined || deployPublicKey === undefined) {
         return { errors: c.errors, warnings: c.warnings };
@@ -635,6 +640,7 @@ export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Da
         releaseRemovesVolumes,
         registryDatabase: registryDatabase as string,
         hosts: placement.hosts,
+        ...(images.images ? { images: images.images } : {}),
     };
     return { settings, errors: c.errors, warnings: c.warnings };
 }

@@ -4,6 +4,7 @@
 // and returns data or text; only input key names ever leave it, never values.
 
 import { SlotMove, formatMove } from "../components/hosts";
+import { parseImageResourceName } from "../components/images";
 import type { RecordedResource } from "./recorder";
 import { replacingKeys } from "./replacement";
 
@@ -138,6 +139,8 @@ export interface RenderOptions {
      * change. `claimed`: claimed before and after, which the deploy guard refuses.
      */
     readonly moves?: ReadonlyArray<SlotMove & { readonly claimed?: boolean }>;
+    /** Commit → the slots claiming it; an image built for a commit is listed with those slots. */
+    readonly commitSlots?: ReadonlyMap<string, readonly number[]>;
 }
 
 function plural(n: number, word: string): string {
@@ -158,7 +161,7 @@ export function renderChanges(changes: readonly Change[], opts: RenderOptions): 
     if (changes.length === 0) return `${header}\nNo resource changes.\n`;
     const groups = new Map<string, Change[]>();
     for (const c of changes) {
-        const title = c.slot === null ? SHARED : `staging-${c.slot}`;
+        const title = c.slot === null ? imageTitle(c, opts.commitSlots) ?? SHARED : `staging-${c.slot}`;
         groups.set(title, [...(groups.get(title) ?? []), c]);
     }
     const lines = [header];
@@ -182,6 +185,15 @@ export function renderChanges(changes: readonly Change[], opts: RenderOptions): 
         `${plural(changes.length, "change")}: ${count("create")} to create, ${count("update")} to update, ${count("replace")} to replace, ${count("delete")} to delete.`,
     );
     return lines.join("\n") + "\n";
+}
+
+// An image built once for a commit belongs to the slots that claim the commit: one slot's image
+// is read under that slot, an image several slots share under all of them.
+function imageTitle(c: Change, commitSlots: ReadonlyMap<string, readonly number[]> | undefined): string | undefined {
+    const image = c.type === "docker:index/image:Image" ? parseImageResourceName(c.name) : undefined;
+    const slots = image ? commitSlots?.get(image.commit) ?? [] : [];
+    if (slots.length === 0) return undefined;
+    return slots.length === 1 ? `staging-${slots[0]}` : `${slots.map((s) => `staging-${s}`).join(", ")} (one image, shared)`;
 }
 
 /** For each resource, the input keys whose value is (or holds) a secret, by `type::name`. */

@@ -143,6 +143,17 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
             const stdout = slot && commit ? `STAGING_DEPLOY_RESULT {"slot":${slot},"commit":"${commit}","deployedAt":"${MOCK_DEPLOYED_AT}"}\n` : "";
             return { id: `${name}-id`, state: { ...inputs, stdout, stderr: "" } };
         }
+        case "docker:index/image:Image": {
+            // What a push reports: the repository with the manifest's digest, one per build.
+            const name = String(inputs.imageName ?? "");
+            const repository = name.replace(/:[^:/]+$/, "");
+            return { id: name, state: { ...inputs, repoDigest: `${repository}@sha256:${createHash("sha256").update(name).digest("hex")}` } };
+        }
+        case "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials": {
+            // The shape DigitalOcean returns: a Docker config JSON with one base64 `user:token` login.
+            const auth = Buffer.from(`mock-registry-user-${name}:mock-registry-token-${name}`).toString("base64");
+            return { id: `${name}-id`, state: { ...inputs, dockerCredentials: JSON.stringify({ auths: { "registry.digitalocean.com": { auth } } }) } };
+        }
         case "random:index/randomPassword:RandomPassword":
             return { id: `${name}-id`, state: { ...inputs, result: `mock-password-for-${name}` } };
         default:
@@ -163,7 +174,7 @@ export const MOCK_DEPLOYED_AT = "2000-01-01T00:00:00Z";
  * Runs the program once under mocks with the given engine config and records what it registers.
  * Never throws for a program error: the error is returned with whatever was registered before it.
  */
-export async function evaluate(config: EngineConfig, opts: { stack?: string; now?: Date; program?: ProgramFunction } = {}): Promise<Evaluation> {
+export async function evaluate(config: EngineConfig, opts: { stack?: string; now?: Date; program?: ProgramFunction; checkoutRoot?: string } = {}): Promise<Evaluation> {
     const resources: RecordedResource[] = [];
     const byUrn = new Map<string, RecordedResource>();
     const warnings: string[] = [];
@@ -232,7 +243,8 @@ export async function evaluate(config: EngineConfig, opts: { stack?: string; now
     try {
         outputs = (await pulumi.runtime.runInPulumiStack(async () => {
             const program = opts.program ?? stagingSlots;
-            const stack = program({ ...(opts.now ? { now: opts.now } : {}), warn: (m) => warnings.push(m) });
+            // Offline nothing is built, so no checkout is needed unless a test asks for the check.
+            const stack = program({ ...(opts.now ? { now: opts.now } : {}), warn: (m) => warnings.push(m), checkoutRoot: opts.checkoutRoot ?? false });
             return { ...stack };
         })) as Record<string, unknown>;
     } catch (e) {
