@@ -3,10 +3,10 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 
 import { guardCommand } from "../../cli/guard";
-import { GuardPolicy, PreviewStep, judgePreview } from "../../cli/guardRules";
-import { diffEvaluations } from "../../offline/planDiff";
+import { GuardPolicy, judgePreview } from "../../cli/guardRules";
 import { Evaluation, evaluate } from "../../offline/recorder";
 import { NOW, baseValues, claim, engineConfig } from "../helpers/config";
+import { previewSteps } from "../helpers/preview";
 import { CommandRun, StackRepo, runCommand } from "../plan/stackRepo";
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -19,15 +19,7 @@ async function run(values: Record<string, unknown>): Promise<Evaluation> {
     return ev;
 }
 
-/** The steps a real `pulumi preview --json` would list going from `before` to `after` (every same step included). */
-function preview(before: Evaluation, after: Evaluation): PreviewStep[] {
-    const changes = new Map(diffEvaluations(before.resources, after.resources).map((c) => [`${c.type}::${c.name}`, c.op]));
-    const steps: PreviewStep[] = after.resources.map((r) => ({ op: changes.get(`${r.type}::${r.name}`) ?? "same", urn: r.urn }));
-    for (const r of before.resources) {
-        if (changes.get(`${r.type}::${r.name}`) === "delete") steps.push({ op: "delete", urn: r.urn });
-    }
-    return steps;
-}
+const preview = previewSteps;
 
 describe("slots guard with several hosts", () => {
     const policy = (over: Partial<GuardPolicy> = {}): GuardPolicy => ({ changedSlots: new Set<number>(), allowShared: false, base: "HEAD", ...over });
