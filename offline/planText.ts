@@ -8,6 +8,8 @@ import { Evaluation, RecordedResource } from "./recorder";
 import { forcesReplacement } from "./replacement";
 
 const INLINE_LIMIT = 72;
+// The component every image-related resource lives under (components/appImages.ts).
+const IMAGES_PARENT = "::jobsearch:staging:AppImages::staging-images";
 
 /** One input value as it prints: scalars as they are, long or multi-line text as a digest. */
 export function summarize(value: unknown): string {
@@ -96,8 +98,10 @@ export function renderPlan(ev: Evaluation, stack: string): string {
         `stack ${stack}: ${slots.length} slots (${inUse} in use), ${resources.length} resources`,
         "",
         "shared resources (database, project, registry)",
-        ...resources.filter((r) => r.slot === null && r.host === null).flatMap(resourceLines),
+        ...resources.filter((r) => r.slot === null && r.host === null && !r.parent.endsWith(IMAGES_PARENT)).flatMap(resourceLines),
     ];
+    const images = resources.filter((r) => r.parent.endsWith(IMAGES_PARENT));
+    if (images.length > 0) out.push("", "images: built once per claimed commit where pulumi up runs, pulled by digest", ...images.flatMap(resourceLines));
     const slotGroup = (s: Record<string, unknown>): string[] => {
         const holder = s.status === "In Use"
             ? `In Use by ${String(s.owner)} for ${String(s.task)}, ${String(s.branch)} @ ${String(s.commit).slice(0, 7)}`

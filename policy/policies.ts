@@ -6,10 +6,12 @@
 import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 
 import { MAX_SLOTS, slotLayout } from "../components/catalogue";
+import { checkoutPath, parseImageResourceName } from "../components/images";
 
 export const FIREWALL = "digitalocean:index/firewall:Firewall";
 export const DATABASE_FIREWALL = "digitalocean:index/databaseFirewall:DatabaseFirewall";
 export const REMOTE_COMMAND = "command:remote:Command";
+export const DOCKER_IMAGE = "docker:index/image:Image";
 
 /** Resources that must carry `protect: true`, and why a reader should care. */
 export const MUST_BE_PROTECTED: Readonly<Record<string, string>> = {
@@ -186,5 +188,35 @@ export const slotPortsUnique: StackValidationPolicy = {
     },
 };
 
+/**
+ * An image built once belongs to exactly one commit: its resource name, its tag and its build
+ * context all name the same commit. The guard reads an image's slots from its name, and the
+ * slots run it by digest, so an image whose name and content disagree would smuggle one
+ * commit's code into a claim of another.
+ */
+export const imageBuiltFromItsCommit: ResourceValidationPolicy = {
+    name: "staging-image-built-from-its-commit",
+    description: "An image built once is named image-<service>-<commit>, tagged with that commit and built from that commit's checkout.",
+    enforcementLevel: "mandatory",
+    validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+        if (args.type !== DOCKER_IMAGE) return;
+        const own = parseImageResourceName(args.name);
+        if (!own) {
+            reportViolation(`${args.name}: an image built once must be named image-<service>-<commit>, so the guard and reviewers know which slots it belongs to`);
+            return;
+        }
+        const imageName = readString(() => args.props.imageName);
+        if (imageName !== undefined && !imageName.endsWith(`/${own.service}:${own.commit}`)) {
+            reportViolation(`${args.name}: tagged ${imageName}, but it is the image of ${own.service} at ${own.commit}; tag it <registry>/${own.service}:${own.commit}`);
+        }
+        const build = readString(() => JSON.stringify(args.props.build ?? null));
+        const context = build === undefined ? undefined : (JSON.parse(build) as { context?: unknown } | null)?.context;
+        const checkout = checkoutPath(own.commit);
+        if (typeof context === "string" && context !== checkout && !context.startsWith(`${checkout}/`)) {
+            reportViolation(`${args.name}: built from ${context}, outside ${checkout}/, the checkout of the commit it is named for`);
+        }
+    },
+};
+
 /** Every policy of the pack, in the order the pack lists them. */
-export const policies = [noPublicIngressExceptWeb, protectedResourcesProtected, slotPortsUnique];
+export const policies = [noPublicIngressExceptWeb, protectedResourcesProtected, slotPortsUnique, imageBuiltFromItsCommit];

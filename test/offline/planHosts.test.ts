@@ -30,3 +30,19 @@ describe("npm run plan with several hosts", () => {
         expect(slot4).to.include("command:remote:Command staging-4-deploy");
     });
 });
+
+describe("npm run plan with images built once", () => {
+    it("lists the registry, its tokens and each commit's images in their own group, with no checkout", async () => {
+        const ev = await evaluate(
+            engineConfig({ ...baseValues(), images: { web: { context: "." } }, claims: { "4": claim() } }),
+            { now: NOW },
+        );
+        expect(ev.error).to.equal(undefined);
+        const text = renderPlan(ev, "staging");
+        const group = text.slice(text.indexOf("\nimages: built once"), text.indexOf("\nhost staging:"));
+        expect(group).to.include("digitalocean:index/containerRegistry:ContainerRegistry staging-images-registry");
+        expect(group).to.include("docker:index/image:Image image-web-0123456789abcdef0123456789abcdef01234567");
+        expect(group).to.include("      registry: [secret]");
+        expect(text.slice(0, text.indexOf("\nimages: built once"))).to.not.include("docker:index/image:Image");
+    });
+});

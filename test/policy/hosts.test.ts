@@ -1,7 +1,7 @@
 import { expect } from "chai";
 
 import { evaluate } from "../../offline/recorder";
-import { noPublicIngressExceptWeb, protectedResourcesProtected, slotPortsUnique } from "../../policy/policies";
+import { imageBuiltFromItsCommit, noPublicIngressExceptWeb, protectedResourcesProtected, slotPortsUnique } from "../../policy/policies";
 import { NOW, baseValues, claim, engineConfig } from "../helpers/config";
 import { TestResource, fromEvaluation, runResourcePolicy, runStackPolicy } from "./policyHarness";
 
@@ -38,6 +38,35 @@ describe("policy pack with several hosts", () => {
         const doubled = program.map((r) => (r === caddyA ? { ...r, props: { ...r.props, stdin: `${String(r.props.stdin)}\n${String(siteOf7)}` } } : r));
         expect(await runStackPolicy(slotPortsUnique, doubled)).to.deep.equal([
             "staging-7.justapply.net is routed by staging-caddy and staging-b-caddy; each slot runs on exactly one host, whose Caddy alone routes it",
+        ]);
+    });
+});
+
+describe("policy pack with images built once", () => {
+    const A = "0123456789abcdef0123456789abcdef01234567";
+    const B = "fedcba9876543210fedcba9876543210fedcba98";
+    let program: TestResource[];
+    before(async () => {
+        const ev = await evaluate(engineConfig({ ...baseValues(), images: { web: { context: "app" } }, claims: { "4": claim(), "5": claim({ task: "JOB-5", commit: B }) } }), { now: NOW });
+        expect(ev.error, ev.error?.message).to.equal(undefined);
+        program = fromEvaluation(ev.resources);
+    });
+    const edit = (name: string, props: (p: Record<string, unknown>) => Record<string, unknown>) =>
+        program.map((r) => (r.name === name ? { ...r, props: props(structuredClone(r.props)) } : r));
+
+    it("passes the program's images, each named, tagged and built for its own commit", async () => {
+        expect(program.filter((r) => r.type === "docker:index/image:Image")).to.have.length(2);
+        expect(await runResourcePolicy(imageBuiltFromItsCommit, program)).to.deep.equal([]);
+    });
+
+    it("refuses an image tagged or built for another commit than its name says", async () => {
+        const retagged = edit(`image-web-${A}`, (p) => ({ ...p, imageName: `registry.digitalocean.com/job-search-staging/web:${B}` }));
+        expect(await runResourcePolicy(imageBuiltFromItsCommit, retagged)).to.deep.equal([
+            `image-web-${A}: image-web-${A}: tagged registry.digitalocean.com/job-search-staging/web:${B}, but it is the image of web at ${A}; tag it <registry>/web:${A}`,
+        ]);
+        const elsewhere = edit(`image-web-${A}`, (p) => ({ ...p, build: { ...(p.build as object), context: `.slots-cache/${B}/app` } }));
+        expect(await runResourcePolicy(imageBuiltFromItsCommit, elsewhere)).to.deep.equal([
+            `image-web-${A}: image-web-${A}: built from .slots-cache/${B}/app, outside .slots-cache/${A}/, the checkout of the commit it is named for`,
         ]);
     });
 });
