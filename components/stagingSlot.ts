@@ -149,7 +149,7 @@ export class StagingSlot extends pulumi.ComponentResource {
                 `${name}-deploy`,
                 {
                     connection: args.connection,
-                    create: deployCommand(args.deployTimeoutSeconds),
+                    create: deployCommand(args.deployTimeoutSeconds, args.images !== undefined),
                     delete: releaseCommand(layout.slot, deploymentId(layout.slot, claim), args.release),
                     stdin,
                     triggers: [claim.commit, claim.branch, claim.redeploy],

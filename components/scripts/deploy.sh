@@ -10,7 +10,6 @@ die() { printf 'staging-deploy: %s\n' "$*" >&2; exit 1; }
 
 declare -A param=()
 app_env=()
-images=()
 while IFS= read -r line || [[ -n $line ]]; do
   [[ -z $line ]] && continue
   [[ $line == *=* ]] || die "stdin line without KEY=VALUE form; the deploy parameters are malformed"
@@ -26,7 +25,6 @@ while IFS= read -r line || [[ -n $line ]]; do
       param[$key]=$value
       ;;
     APP_ENV) app_env+=("$value") ;;
-    IMAGE) images+=("$value") ;;
     *) die "unknown parameter on stdin: $key" ;;
   esac
 done
@@ -206,47 +204,12 @@ mv -f "$tmp_env" "$env_file"
 
 cd "$checkout"
 compose=(docker compose -p "$id" --project-directory "$checkout" --env-file "$env_file")
-
-# Images built once (staging-slots:images): each IMAGE=<service>=<repository>@sha256:<digest>
-# pins a service to exactly that image. The pins go into an override file beside the app's own
-# compose file; compose pulls them (the deploy user is logged in to the registry, read-only) and
-# starts without building anything on the droplet.
-up_args=(up -d --build --remove-orphans)
-if ((${#images[@]} > 0)); then
-  base_file=
-  for candidate in compose.yaml compose.yml docker-compose.yaml docker-compose.yml; do
-    if [[ -f $checkout/$candidate ]]; then base_file=$checkout/$candidate; break; fi
-  done
-  [[ -n $base_file ]] || die "no compose file (compose.yaml or docker-compose.yml) in $commit to pin the images into"
-  override="$dir/compose.images.yml"
-  tmp_override=$(mktemp "$dir/.compose.images.XXXXXX")
-  tmp_files+=("$tmp_override")
-  pinned=()
-  {
-    printf '# Written by the deploy script: the images built once for %s.\n' "$commit"
-    printf 'services:\n'
-    for pin in "${images[@]}"; do
-      [[ $pin =~ ^([a-z0-9][a-z0-9_-]*)=([a-z0-9.-]+(/[a-z0-9._-]+)+@sha256:[0-9a-f]{64})$ ]] || die "bad IMAGE pin; expected <service>=<repository>@sha256:<digest>"
-      printf '  %s:\n    image: %s\n' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
-      pinned+=("${BASH_REMATCH[1]}")
-    done
-  } >"$tmp_override"
-  chmod 644 "$tmp_override"
-  mv -f "$tmp_override" "$override"
-  compose+=(-f "$base_file" -f "$override")
-  up_args=(up -d --no-build --remove-orphans)
-fi
 # fd 9 (the lock) is closed for compose: nothing it leaves running may hold the slot's lock.
 # Build and start output goes to a 0600 log on the droplet; only its redacted tail is shown.
 deploy_log="$dir/last-deploy.log"
 : >"$deploy_log"
 chmod 600 "$deploy_log"
-if ((${#images[@]} > 0)) && ! "${compose[@]}" pull "${pinned[@]}" >>"$deploy_log" 2>&1 9>&-; then
-  printf 'staging-deploy: last 50 lines of compose pull for %s (all of it in %s):\n' "$id" "$deploy_log" >&2
-  tail -n 50 "$deploy_log" | redact >&2
-  die "docker compose pull failed for $id: is the deploy user logged in to the registry, and were the images pushed? version.json left as it was"
-fi
-if ! "${compose[@]}" "${up_args[@]}" >>"$deploy_log" 2>&1 9>&-; then
+if ! "${compose[@]}" up -d --build --remove-orphans >>"$deploy_log" 2>&1 9>&-; then
   printf 'staging-deploy: last 50 lines of compose up for %s (all of it in %s):\n' "$id" "$deploy_log" >&2
   tail -n 50 "$deploy_log" | redact >&2
   die "docker compose up failed for $id; version.json left as it was"

@@ -2,13 +2,15 @@
 // with `images` set, run with bash against a real local git repository and the docker stand-in.
 
 import { expect } from "chai";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 
 import { AppRepo, createAppRepo } from "../fixtures/appRepo";
-import { describeNeeds } from "../helpers/tools";
+import { DEPLOY_SCRIPT, IMAGES_SCRIPT, shellQuote } from "../../components/scripts";
+import { describeNeeds, itNeeds } from "../helpers/tools";
 import { Droplet, dockerCalls, dockerEvents, freeSlots, newDroplet, run, slotCommands, stopRuns, stopServers, withStdinLine } from "./harness";
 
 const TOOLS = ["bash", "git", "flock", "curl", "timeout", "setsid"];
@@ -76,10 +78,25 @@ describeNeeds(TOOLS, "deploy script with images built once", function () {
         const cmd = await command();
         const r = await run(droplet, cmd.create, cmd.stdin, { DOCKER_STANDIN_PULL_FAIL: "campaign-ui" });
         expect(r.code).to.not.equal(0);
-        expect(r.stderr).to.include(`docker compose pull failed for staging-${slot}: is the deploy user logged in to the registry`);
+        expect(r.stderr).to.include("staging-deploy: docker compose pull failed: is the deploy user logged in to the registry (~/.docker/config.json), and were the images pushed?");
         expect(r.stderr).to.include("pull access denied for campaign-ui");
+        expect(r.stderr).to.include(`docker compose up failed for staging-${slot}; version.json left as it was`);
         expect(dockerEvents(droplet).some((e) => e.startsWith("up-start"))).to.equal(false);
         expect(existsSync(path.join(dir(), "version.json"))).to.equal(false);
+    });
+
+    it("runs the deploy script slots without images run, byte for byte", async function () {
+        const cmd = await command();
+        expect(cmd.create).to.equal(`timeout --kill-after=30 900 bash -c ${shellQuote(IMAGES_SCRIPT)} staging-deploy-images ${shellQuote(DEPLOY_SCRIPT)}`);
+        const plain = (await slotCommands({ [String(slot)]: { commit: repo.first } }, { repository: repo.url, slotCount: 100 })).get(slot);
+        expect(plain?.create).to.equal(`timeout --kill-after=30 900 bash -c ${shellQuote(DEPLOY_SCRIPT)} staging-deploy`);
+        // The same parameters but the pins.
+        expect(cmd.stdin.split("\n").filter((l) => !l.startsWith("IMAGE=")).join("\n")).to.equal(plain?.stdin);
+    });
+
+    itNeeds(["shellcheck"], "the images wrapper passes shellcheck", function () {
+        const r = spawnSync("shellcheck", ["--shell=bash", "--severity=style", "-"], { input: IMAGES_SCRIPT, encoding: "utf8" });
+        expect(r.status, r.stdout).to.equal(0);
     });
 
     it("refuses a pin that is not a digest, before touching compose", async function () {
