@@ -192,7 +192,9 @@ export function stagingSlots(opts: ProgramOptions = {}): StackOutputs {
     const root = opts.checkoutRoot ?? process.cwd();
     if (settings.images && root !== false) {
         const missing = missingCheckoutsMessage(settings.claims, (p) => existsSync(path.join(root, p)));
-        // A RunError ends the program with its message alone: this is the user's to fix, not a bug.
+        // A RunError ends the program "resulting in a clean exit rather than the usual verbose
+        // unhandled error logic which emits ... complete stack trace" (pulumi/pulumi
+        // sdk/nodejs/errors.ts): the message alone, for the user to act on.
         if (missing) throw new pulumi.RunError(missing);
     }
     const config = new pulumi.Config();
