@@ -1,8 +1,10 @@
 // `slots fetch`: prepares what `pulumi preview`/`up` builds images from when `staging-slots:images`
 // is set: a checkout of every claimed commit in .slots-cache/<commit>/ (ignored by git), fetched
-// shallow from the configured repository. A checkout holds the commit's files only, no .git, so
-// the same commit gives the same build context on every machine. Checkouts of commits no longer
-// claimed are removed.
+// shallow from the configured repository. A checkout holds the commit's files only, no .git: the
+// docker provider's Check hashes the whole build context into the image's inputs
+// (`contextDigest`, pulumi-docker provider/provider.go), so a .git folder, which differs from
+// clone to clone, would show every image as changed on another machine. Checkouts of commits no
+// longer claimed are removed.
 
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";

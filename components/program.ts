@@ -189,6 +189,9 @@ export function stagingSlots(opts: ProgramOptions = {}): StackOutputs {
     for (const w of warnings) {
         warn(formatProblem(w));
     }
+    // The docker provider's Check opens each image's Dockerfile and hashes its context even in a
+    // preview (pulumi-docker provider/provider.go), so a missing checkout would fail there with
+    // a message about a Dockerfile; say what to do instead, before any resource is registered.
     const root = opts.checkoutRoot ?? process.cwd();
     if (settings.images && root !== false) {
         const missing = missingCheckoutsMessage(settings.claims, (p) => existsSync(path.join(root, p)));
