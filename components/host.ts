@@ -121,19 +121,20 @@ export class StagingHost extends pulumi.ComponentResource {
 
         // The droplet fetches the app over SSH with a key of its own, read-only on the repository.
         // It arrives over SSH, not in user data: rotating it must not replace the droplet.
-        const repositoryKey = args.repositoryKey
-            ? new command.remote.Command(
-                  `${name}-repository-key`,
-                  {
-                      connection: this.connection,
-                      create: 'umask 077 && mkdir -p "$HOME/.ssh" && cat >"$HOME/.ssh/id_repository.tmp" && mv -f "$HOME/.ssh/id_repository.tmp" "$HOME/.ssh/id_repository"',
-                      delete: 'rm -f "$HOME/.ssh/id_repository"',
-                      stdin: pulumi.secret(args.repositoryKey),
-                      logging: command.types.enums.remote.Logging.None,
-                  },
-                  { parent: this, dependsOn: [assignment], additionalSecretOutputs: ["stdout", "stderr"] },
-              )
-            : undefined;
+        // The secret travels on stdin and lands 0600 through a temporary file; no output is logged.
+        const secretFile = (resource: string, dir: string, file: string, content: pulumi.Input<string>, after: pulumi.Resource): command.remote.Command =>
+            new command.remote.Command(
+                `${name}-${resource}`,
+                {
+                    connection: this.connection,
+                    create: `umask 077 && mkdir -p "$HOME/${dir}" && cat >"$HOME/${dir}/${file}.tmp" && mv -f "$HOME/${dir}/${file}.tmp" "$HOME/${dir}/${file}"`,
+                    delete: `rm -f "$HOME/${dir}/${file}"`,
+                    stdin: pulumi.secret(content),
+                    logging: command.types.enums.remote.Logging.None,
+                },
+                { parent: this, dependsOn: [after], additionalSecretOutputs: ["stdout", "stderr"] },
+            );
+        const repositoryKey = args.repositoryKey ? secretFile("repository-key", ".ssh", "id_repository", args.repositoryKey, assignment) : undefined;
 
         const caddy = new command.remote.Command(
             `${name}-caddy`,
@@ -150,19 +151,7 @@ export class StagingHost extends pulumi.ComponentResource {
         // Read-only registry credentials for `docker compose pull`, over SSH like the repository
         // key: in user data they would be readable from the metadata service, and rotating them
         // would replace the droplet.
-        this.ready = args.registryConfig
-            ? new command.remote.Command(
-                  `${name}-registry-login`,
-                  {
-                      connection: this.connection,
-                      create: 'umask 077 && mkdir -p "$HOME/.docker" && cat >"$HOME/.docker/config.json.tmp" && mv -f "$HOME/.docker/config.json.tmp" "$HOME/.docker/config.json"',
-                      delete: 'rm -f "$HOME/.docker/config.json"',
-                      stdin: pulumi.secret(args.registryConfig),
-                      logging: command.types.enums.remote.Logging.None,
-                  },
-                  { parent: this, dependsOn: [caddy], additionalSecretOutputs: ["stdout", "stderr"] },
-              )
-            : caddy;
+        this.ready = args.registryConfig ? secretFile("registry-login", ".docker", "config.json", args.registryConfig, caddy) : caddy;
 
         this.registerOutputs({ droplet: this.droplet, ipAddress: this.ipAddress, ready: this.ready });
     }
