@@ -318,7 +318,7 @@ describe("slots command", () => {
             const narrow = (await run(dir, ["list"], { isTTY: true, env: { NO_COLOR: "1", COLUMNS: "80" } })).stdout;
             expect(narrow).to.contain("…");
             const wide = (await run(dir, ["list", "--wide"], { isTTY: true, env: { NO_COLOR: "1", COLUMNS: "80" } })).stdout;
-            expect(wide).to.match(/^SLOT +STATUS +OWNER +TASK +BRANCH +COMMIT +AGE +UNTIL +POOL +URL +UI +AIRFLOW +DATABASE +NOTE$/m);
+            expect(wide).to.match(/^SLOT +STATUS +OWNER +TASK +BRANCH +COMMIT +AGE +UNTIL +POOL +URL +UI +AIRFLOW +DATABASE +HOST +NOTE$/m);
             expect(wide).to.contain("feature/a-rather-long-branch-name-for-the-login-page");
         });
         it("list has no colour off a terminal and colour on one", async () => {

@@ -44,8 +44,8 @@ describe("slots with several hosts", () => {
         ]);
         const table = (await run(dir, ["list"])).stdout;
         expect(table).to.match(/^SLOT +STATUS .* DATABASE +HOST +NOTE$/m);
-        expect(table).to.match(/^staging-7 +available .* job_search_staging_7 +staging-b$/m);
-        expect(table).to.match(/^staging-2 +available .* job_search_staging_2 +staging$/m);
+        expect(table).to.match(/^staging-7 +Available .* job_search_staging_7 +staging-b$/m);
+        expect(table).to.match(/^staging-2 +Available .* job_search_staging_2 +staging$/m);
     });
 
     it("a claim on a slot of the second host is written like any other", async () => {
@@ -54,7 +54,7 @@ describe("slots with several hosts", () => {
         expect(r.code, r.stderr).to.equal(0);
         expect(stackText(dir)).to.include('"7":');
         const json = JSON.parse((await run(dir, ["list", "--json"])).stdout) as { slots: Array<{ id: string; host: string; status: string }> };
-        expect(json.slots[6]).to.include({ id: "staging-7", host: "staging-b", status: "in-use" });
+        expect(json.slots[6]).to.include({ id: "staging-7", host: "staging-b", status: "In Use" });
     });
 
     it("check names a slot on two hosts and a slot on none, with their lines, and exits 1", async () => {
