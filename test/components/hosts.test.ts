@@ -156,7 +156,8 @@ describe("hosts: slots spread over several droplets", () => {
             const claimed = await run({ ...values, claims: { "6": claim() } });
             const repointed = await run({ ...values, claims: { "6": claim({ commit: "fedcba9876543210fedcba9876543210fedcba98" }) } });
             expect(changes(available, claimed)).to.deep.equal(["create staging-6-deploy", "update staging-6-registry"]);
-            expect(changes(claimed, repointed)).to.deep.equal(["update staging-6-deploy", "update staging-6-registry"]);
+            // A new commit replaces the deployment (its triggers changed): the new one is created first.
+            expect(changes(claimed, repointed)).to.deep.equal(["replace staging-6-deploy", "update staging-6-registry"]);
             expect(changes(repointed, available)).to.deep.equal(["delete staging-6-deploy", "update staging-6-registry"]);
         });
     });

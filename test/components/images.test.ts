@@ -96,7 +96,7 @@ describe("images built once, under mocks", () => {
         // Re-point onto slot 6's commit: B's images go, A's (slot 6's) are shared and untouched.
         const repointed = await run({ claims: { "4": claim(), "6": claim({ task: "JOB-6" }) } });
         expect(changes(claimed, repointed)).to.deep.equal([
-            "update staging-4-deploy", "update staging-4-registry",
+            "replace staging-4-deploy", "update staging-4-registry",
             `delete ${imageResourceName("airflow", B)}`, `delete ${imageResourceName("campaign-ui", B)}`,
         ]);
         expect(diffEvaluations(claimed.resources, repointed.resources).find((c) => c.name === "staging-4-deploy")?.keys).to.deep.equal(["delete", "stdin", "triggers"]);

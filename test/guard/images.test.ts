@@ -36,7 +36,7 @@ describe("slots guard and slots plan with images built once", function () {
         repo.write(after);
         const steps = previewSteps(await run(before), await run(after));
         expect(steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop() as string}`).sort()).to.deep.equal([
-            `create image-airflow-${B}`, `create image-campaign-ui-${B}`, "update staging-4-deploy", "update staging-4-registry",
+            `create image-airflow-${B}`, `create image-campaign-ui-${B}`, "replace staging-4-deploy", "update staging-4-registry",
         ]);
         writeFileSync(path.join(repo.dir, "preview.json"), JSON.stringify({ steps }));
         const ok = await guard(["--preview", "preview.json", "--base", base]);
@@ -47,7 +47,7 @@ describe("slots guard and slots plan with images built once", function () {
         const slot4 = text.slice(text.indexOf("\nstaging-4\n"), text.indexOf("\n\n", text.indexOf("\nstaging-4\n") + 1));
         expect(slot4).to.include(`  + create docker:index/image:Image image-airflow-${B}`);
         expect(slot4).to.include(`  + create docker:index/image:Image image-campaign-ui-${B}`);
-        expect(slot4).to.include("  ~ update command:remote:Command staging-4-deploy: delete, stdin [secret], triggers");
+        expect(slot4).to.match(/\n  \+- replace command:remote:Command staging-4-deploy: .*stdin \[secret\].*triggers \(forces replacement\)/);
         expect(text).to.not.include("shared (host, database, project)");
     });
 
