@@ -61,7 +61,9 @@ export class AppImages extends pulumi.ComponentResource {
                             ...(s.target ? { target: s.target } : {}),
                             // Inline cache metadata lets the next commit's build reuse unchanged
                             // layers from the `buildcache` tag the deploy workflow keeps current.
-                            args: { ...s.args, BUILDKIT_INLINE_CACHE: "1" },
+                            // APP_COMMIT as the app's compose file passes it to a build on the
+                            // droplet (examples/app): the commit the image is of.
+                            args: { ...s.args, APP_COMMIT: commit, BUILDKIT_INLINE_CACHE: "1" },
                             cacheFrom: { images: [`${repository}:buildcache`] },
                             platform: "linux/amd64",
                         },

@@ -115,6 +115,8 @@ function validateService(problems: Problem[], service: string, entry: unknown): 
                 const value = entry.args[name];
                 if (!ARG_NAME.test(name)) {
                     problems.push({ field: `${base}.args.${name}`, message: "build argument names are letters, digits and _" });
+                } else if (name === "APP_COMMIT" || name === "BUILDKIT_INLINE_CACHE") {
+                    problems.push({ field: `${base}.args.${name}`, message: `${name} is set for every image (the commit it is built of; its build cache); remove it` });
                 } else if ((typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") || CONTROL.test(String(value))) {
                     problems.push({ field: `${base}.args.${name}`, message: `must be one line of plain text (never a secret: build arguments stay in the image), got ${describe(value)}` });
                 } else {

@@ -48,7 +48,7 @@ describe("images built once, under mocks", () => {
             context: `.slots-cache/${A}/airflow`,
             dockerfile: `.slots-cache/${A}/airflow/Dockerfile`,
             target: "prod",
-            args: { PYTHON: "3.12", BUILDKIT_INLINE_CACHE: "1" },
+            args: { PYTHON: "3.12", APP_COMMIT: A, BUILDKIT_INLINE_CACHE: "1" },
             cacheFrom: { images: ["registry.digitalocean.com/job-search-staging/airflow:buildcache"] },
             platform: "linux/amd64",
         });
@@ -129,6 +129,7 @@ describe("validation of staging-slots:images and registry", () => {
         ["a service name compose would not have", { images: { Web: { context: "." } } }, "images.Web", /not a compose service name/],
         ["a multi-line build argument", { images: { web: { context: ".", args: { A: "x\ny" } } } }, "images.web.args.A", /one line of plain text/],
         ["a bad build target", { images: { web: { context: ".", target: "a b" } } }, "images.web.target", /build stage name/],
+        ["a build argument every image gets anyway", { images: { web: { context: ".", args: { APP_COMMIT: "x" } } } }, "images.web.args.APP_COMMIT", /set for every image/],
         ["an empty images map", { images: {} }, "images", /remove the key to build on the droplet/],
         ["a registry without images", { registry: { server: "registry.digitalocean.com", name: "x" } }, "registry", /only used to build images once/],
         ["a registry server that is not a host name", { images: { web: { context: "." } }, registry: { server: "https://x", name: "x" } }, "registry.server", /registry's host name/],

@@ -14,7 +14,8 @@ import { describeNeeds, itNeeds } from "../helpers/tools";
 import { Droplet, dockerCalls, dockerEvents, freeSlots, newDroplet, run, slotCommands, stopRuns, stopServers, withStdinLine } from "./harness";
 
 const TOOLS = ["bash", "git", "flock", "curl", "timeout", "setsid"];
-const IMAGES = { "campaign-ui": { context: "." }, airflow: { context: "airflow" } };
+// The example app's two services, both built from the repository's root.
+const IMAGES = { "campaign-ui": { context: "." }, airflow: { context: "." } };
 
 describeNeeds(TOOLS, "deploy script with images built once", function () {
     this.timeout(60_000);
