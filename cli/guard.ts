@@ -8,11 +8,9 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
-import { decodeEngineConfig } from "../components/configDecode";
 import { Claim } from "../components/settings";
-import { formatProblem, validateSettings } from "../components/validation";
 import { hostConfigChanges } from "../offline/configChanges";
-import { EngineConfig, StackFileError, parseStackConfig, readStackFileText } from "../offline/stackFile";
+import { StackFileError, parseStackConfig, readStackFileText } from "../offline/stackFile";
 import { usageErrorOf } from "./args";
 import { reportError } from "./commandErrors";
 import {
@@ -28,6 +26,7 @@ import {
     parsePreview,
 } from "./guardRules";
 import { Io, UsageError, UserError } from "./io";
+import { commitSlots, placementChanges, settingsOfConfig } from "./placement";
 import { stackFileAt } from "./revision";
 
 export const GUARD_USAGE = `\
@@ -38,10 +37,12 @@ Judges a change to the stack against the revision last deployed, and exits 1, on
 problem, when it goes beyond the claims:
 - any config key other than the claims that differs between REV and the working tree's
   Pulumi.<stack>.yaml (repository, appEnv, a secret, a provider's key, ...) is a host change;
-- a resource change that replaces or deletes a protected resource (the droplet, the reserved IP,
-  the database cluster, any slot database or role), deletes the firewall, the database's trusted
-  sources or the reserved IP's assignment, or touches anything outside the slots whose claims
-  differ.
+- a resource change that replaces or deletes a protected resource (a host's droplet or reserved
+  IP, the database cluster, any slot database or role), deletes the firewall, the database's
+  trusted sources or the reserved IP's assignment, or touches anything outside the slots whose
+  claims differ;
+- a slot that moves to another host (a host change, refused even with --allow-shared while the
+  slot stays claimed).
 
 Options:
   --preview FILE        judge a preview: the JSON of pulumi preview --json > FILE
@@ -118,13 +119,6 @@ function readSteps(subject: { readonly kind: "preview" | "events"; readonly file
     return subject.kind === "preview" ? parsePreview(text, subject.file) : parseEventLog(text, subject.file);
 }
 
-/** The validated claims of a stack config; every problem is the user's to fix. */
-function claimsOf(config: EngineConfig, where: string, now: Date): ReadonlyMap<number, Claim> {
-    const result = validateSettings(decodeEngineConfig(config.values, config.secretKeys), now);
-    if (!result.settings) throw new UserError(result.errors.map((p) => `${where}: ${formatProblem(p)}`));
-    return result.settings.claims;
-}
-
 /** The violation of a changed host setting; formatViolation prints it as `<key>: <reason>`. */
 function hostKeyViolation(key: string, base: string, newFile: boolean): Violation {
     const what = newFile ? `is set in a stack file that did not exist at ${base}` : `changed since ${base}`;
@@ -153,20 +147,27 @@ export async function guardCommand(argv: string[], io: Io): Promise<number> {
         const now = io.now();
         const headFile = readStackFileText(io.cwd, opts.stack);
         const file = headFile.name;
-        const head = claimsOf(parseStackConfig(headFile.text, file), file, now);
+        const headSettings = settingsOfConfig(parseStackConfig(headFile.text, file), file, now);
+        const head = headSettings.claims;
         const baseName = `${file} at ${opts.base}`;
         const baseText = stackFileAt(io.cwd, opts.base, file);
-        const base = baseText === undefined
-            ? new Map<number, Claim>()
-            : claimsOf(parseStackConfig(baseText, baseName), baseName, now);
+        const baseSettings = baseText === undefined ? undefined : settingsOfConfig(parseStackConfig(baseText, baseName), baseName, now);
+        const base = baseSettings?.claims ?? new Map<number, Claim>();
         const changedSlots = new Set(changedClaimSlots(base, head));
+        const moves = placementChanges(baseSettings, headSettings);
         // The config itself, not only what the preview shows: a claim pull request that also
         // changes a host setting must not ride through on a preview that happens to look quiet.
         const hostKeys = hostConfigChanges(baseText === undefined ? undefined : { text: baseText, name: baseName }, headFile);
 
         const violations: Violation[] = [
             ...(opts.allowShared ? [] : hostKeys.map((key) => hostKeyViolation(key, opts.base, baseText === undefined))),
-            ...judgePreview(steps, { changedSlots, allowShared: opts.allowShared, base: opts.base }),
+            ...judgePreview(steps, {
+                changedSlots,
+                allowShared: opts.allowShared,
+                base: opts.base,
+                moves,
+                commitSlots: commitSlots(baseSettings, headSettings),
+            }),
         ];
         if (opts.json) {
             const out = {

@@ -3,6 +3,8 @@
 // changed. Pure: it takes the preview's text and the set of changed slots and returns what is
 // wrong, one entry per offending resource.
 
+import { SlotMove, describeMove } from "../components/hosts";
+import { parseImageResourceName } from "../components/images";
 import { Claim } from "../components/settings";
 import { canonicalJson } from "../offline/planDiff";
 import type { StepOp } from "./previewJson";
@@ -101,6 +103,9 @@ export function parseUrn(urn: string): ParsedUrn | undefined {
     return { stack, project, typeChain, type: typeChain[typeChain.length - 1], name };
 }
 
+/** The type of an image built once per service and commit (`image-<service>-<commit>`). */
+export const IMAGE_TYPE = "docker:index/image:Image";
+
 /** The component type every slot's resources live under. */
 export const SLOT_TYPE = "jobsearch:staging:StagingSlot";
 
@@ -170,6 +175,16 @@ export interface GuardPolicy {
     readonly allowShared: boolean;
     /** Names the base in messages, e.g. `HEAD` or a commit. */
     readonly base: string;
+    /**
+     * Slots on another host than at the base; `claimed` when the slot is claimed on both sides.
+     * Default none.
+     */
+    readonly moves?: ReadonlyArray<SlotMove & { readonly claimed: boolean }>;
+    /**
+     * Commit → the slots claiming it at the base or now. An image built once for a commit
+     * belongs to those slots: it may change when all of them are among the changed slots.
+     */
+    readonly commitSlots?: ReadonlyMap<string, readonly number[]>;
 }
 
 function allowed(policy: GuardPolicy): string {
@@ -218,7 +233,39 @@ export function judgePreview(steps: readonly PreviewStep[], policy: GuardPolicy)
             violations.push({ ...base, slot: null, reason: `${changing.join("+")} of a resource inside a slot component whose name does not say which slot; refusing to guess` });
             continue;
         }
+        const move = slot === null ? undefined : policy.moves?.find((m) => m.slot === slot);
+        if (move?.claimed) {
+            // The deployment would start on the new host while the old one keeps running the app.
+            violations.push({
+                ...base,
+                slot,
+                reason: `${changing.join("+")} in staging-${move.slot}, which is claimed and ${describeMove(move)}; release it first, move it, then claim it again (not even --allow-shared moves a claimed slot)`,
+            });
+            continue;
+        }
         if (policy.allowShared) continue;
+        const image = parsed.type === IMAGE_TYPE ? parseImageResourceName(parsed.name) : undefined;
+        if (image) {
+            const users = policy.commitSlots?.get(image.commit) ?? [];
+            const outside = users.filter((s) => !policy.changedSlots.has(s));
+            if (users.length > 0 && outside.length === 0) continue;
+            violations.push({
+                ...base,
+                slot: null,
+                reason: users.length === 0
+                    ? `${changing.join("+")} of the image of a commit no claim names; ${allowed(policy)}`
+                    : `${changing.join("+")} of the image ${users.map((s) => `staging-${s}`).join(", ")} ${users.length === 1 ? "runs" : "run"}, and ${outside.map((s) => `staging-${s}`).join(", ")} did not change since ${policy.base}; ${allowed(policy)}`,
+            });
+            continue;
+        }
+        if (move) {
+            violations.push({
+                ...base,
+                slot,
+                reason: `${changing.join("+")} in staging-${move.slot}, which ${describeMove(move)}; review it as its own pull request and run with --allow-shared`,
+            });
+            continue;
+        }
         if (slot === null) {
             violations.push({
                 ...base,

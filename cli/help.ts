@@ -29,6 +29,7 @@ Commands:
   guard --preview FILE [--json]     fails if a pulumi preview touches what it must not
   guard --events FILE | --config-only   the same rules for what pulumi up did, or the config alone
   serve [--port 8080] --remote URL  the Staging Dashboard and API: claims become pull requests
+  fetch                             check out every claimed commit for the image builds
 
 Every command takes --stack NAME (default: staging) and --help. claim, repoint, release and
 extend take --pr: commit the edit on a new branch and open the pull request (gh), or print the
@@ -42,9 +43,9 @@ Usage: slots list [--wide] [--json] [--stack NAME]
 
 Shows every slot: id, status (In Use or Available), owner, task, branch, short commit, claim
 age, until when (expiresAt, or open-ended for a long-running note without an end), pool, URL,
-ports, database and note. A claim past its end, or older than 24 hours with neither a note nor
-an end, is marked stale. On a terminal the table fits its width: the database, ports, URL, pool
-and age columns go first, then long cells are cut short.
+ports, database, note and the host it runs on. A claim past its end, or older than 24 hours with
+neither a note nor an end, is marked stale. On a terminal the table fits its width: the database,
+ports, URL, pool and age columns go first, then long cells are cut short.
 
 Options:
   --wide                every column, however wide
@@ -223,4 +224,16 @@ ${STACK}
 
 Environment: SLOTS_JWT_SECRET (HMAC secret, at least 32 bytes) unless --jwks-url; GH_TOKEN for
 gh (pull_requests: write); git's own credentials for the remote (e.g. GIT_SSH_COMMAND).
+`;
+
+export const FETCH_HELP = `\
+Usage: slots fetch [--stack NAME]
+
+With staging-slots:images set, pulumi preview and up build each claimed commit's images from a
+checkout in .slots-cache/<commit>/ (ignored by git). This fetches every claimed commit there,
+shallow, from the configured repository (the files only, no .git), and removes the checkouts of
+commits no claim names any more. Without images it does nothing.
+
+Options:
+${STACK}
 `;

@@ -10,7 +10,8 @@ import { checkCommand } from "./check";
 import { claimCommand, extendCommand, redeployCommand, releaseCommand, repointCommand } from "./claims";
 import { reportError } from "./commandErrors";
 import { diffCommand } from "./diff";
-import { CHECK_HELP, CLAIM_HELP, COMMENT_HELP, DIFF_HELP, EXTEND_HELP, HELP, LIST_HELP, REDEPLOY_HELP, RELEASE_HELP, REPOINT_HELP, SERVE_HELP, TABLE_HELP } from "./help";
+import { fetchCommand } from "./fetch";
+import { CHECK_HELP, CLAIM_HELP, COMMENT_HELP, DIFF_HELP, EXTEND_HELP, FETCH_HELP, HELP, LIST_HELP, REDEPLOY_HELP, RELEASE_HELP, REPOINT_HELP, SERVE_HELP, TABLE_HELP } from "./help";
 import { Io, UsageError } from "./io";
 import { listCommand } from "./list";
 import { commentCommand, tableCommand } from "./markdown";
@@ -28,6 +29,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     diff: diffCommand,
     comment: commentCommand,
     table: tableCommand,
+    fetch: fetchCommand,
     plan: async (argv, io) => (await import("./plan")).planCommand(argv, io),
     guard: async (argv, io) => (await import("./guard")).guardCommand(argv, io),
     serve: async (argv, io) => (await import("./serve")).serveCommand(argv, io),
@@ -45,6 +47,7 @@ const HELPS: Readonly<Record<string, string>> = {
     comment: COMMENT_HELP,
     table: TABLE_HELP,
     serve: SERVE_HELP,
+    fetch: FETCH_HELP,
 };
 
 /** Runs `slots <argv>`; returns the exit code. Anything but a user or usage error is a bug and is thrown. */

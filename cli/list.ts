@@ -2,6 +2,7 @@
 // a terminal only) or as JSON with a fixed shape for scripts.
 
 import { catalogue } from "../components/catalogue";
+import { hostOfSlot } from "../components/hosts";
 import { DEFAULTS, Settings } from "../components/settings";
 import { staleness } from "../components/validation";
 import { parseCommand } from "./args";
@@ -39,10 +40,13 @@ export interface SlotRow {
     readonly redeploy: number | null;
     /** Past its expiresAt, or claimed over 24 hours ago with neither a note nor an end. */
     readonly stale: boolean;
+    /** The host (droplet) the slot runs on: `staging` unless `staging-slots:hosts` says otherwise. */
+    readonly host: string;
 }
 
 /** The rows of every slot, in slot order. */
 export function slotRows(settings: Settings, now: Date): SlotRow[] {
+    const hosts = hostOfSlot(settings.hosts);
     return catalogue(settings.slotCount, settings.domain).map((s) => {
         const c = settings.claims.get(s.slot);
         const ageSeconds = c ? Math.max(0, Math.floor((now.getTime() - Date.parse(c.claimedAt)) / 1000)) : null;
@@ -70,6 +74,7 @@ export function slotRows(settings: Settings, now: Date): SlotRow[] {
             openEnded: c !== undefined && staleness(c, now) === "open-ended",
             redeploy: c?.redeploy ?? null,
             stale: c !== undefined && ["stale", "expired"].includes(staleness(c, now)),
+            host: hosts.get(s.slot) ?? DEFAULTS.host,
         };
     });
 }
@@ -86,7 +91,7 @@ export function age(seconds: number): string {
 
 const COLOUR = { red: "\u001b[31m", green: "\u001b[32m", yellow: "\u001b[33m", dim: "\u001b[2m", reset: "\u001b[0m" };
 
-const HEADER = ["SLOT", "STATUS", "OWNER", "TASK", "BRANCH", "COMMIT", "AGE", "UNTIL", "POOL", "URL", "UI", "AIRFLOW", "DATABASE", "NOTE"] as const;
+const HEADER = ["SLOT", "STATUS", "OWNER", "TASK", "BRANCH", "COMMIT", "AGE", "UNTIL", "POOL", "URL", "UI", "AIRFLOW", "DATABASE", "HOST", "NOTE"] as const;
 /**
  * How a table too wide for the terminal is narrowed, one step at a time until it fits: a column
  * dropped whole, or cut short (ending in "…") down to a width.
@@ -94,6 +99,7 @@ const HEADER = ["SLOT", "STATUS", "OWNER", "TASK", "BRANCH", "COMMIT", "AGE", "U
 const NARROWING: readonly (readonly ["drop", string] | readonly ["cut", string, number])[] = [
     ["cut", "NOTE", 24],
     ["drop", "DATABASE"],
+    ["drop", "HOST"],
     ["drop", "AIRFLOW"],
     ["drop", "UI"],
     ["cut", "BRANCH", 24],
@@ -141,6 +147,7 @@ export function renderTable(rows: readonly SlotRow[], colour: boolean, width?: n
             UI: String(r.campaignUiPort),
             AIRFLOW: String(r.airflowPort),
             DATABASE: r.database,
+            HOST: r.host,
             NOTE: note,
         };
     });

@@ -13,6 +13,7 @@ import { EngineConfig, StackFileError, parseStackConfig, readStackConfigFile, st
 import { usageErrorOf } from "./args";
 import { reportError } from "./commandErrors";
 import { Io, UserError } from "./io";
+import { commitSlots, placementChanges, settingsOfConfig } from "./placement";
 import { stackFileAt } from "./revision";
 import { revisionProgram } from "./revisionProgram";
 
@@ -22,13 +23,15 @@ Usage: slots plan [--base REV] [--json] [--stack NAME]
 Evaluates the program offline for Pulumi.<stack>.yaml in the working tree and at a git revision
 (each with its own program code, so a change to the program shows too), and prints the resources
 created, updated, replaced and deleted between the two, grouped by slot, with the input keys that
-change. Secret values never print; a changed secret shows as its key. When the program at REV
+change, and under the shared resources every slot that moves to another host. Secret values
+never print; a changed secret shows as its key. When the program at REV
 cannot be evaluated (its dependencies differ), it says so and uses the working tree's code for
 both sides.
 
 Options:
   --base REV            the revision to compare against (default: HEAD)
-  --json                {"changes":[{"op","slot","type","name","keys"[,"replaceKeys"]}]} instead of text
+  --json                {"changes":[{"op","slot","type","name","keys"[,"replaceKeys"]}]} instead of text,
+                        with "moves":[{"slot","from","to"}] when a slot changes host
   --stack NAME          the stack whose file is read (default: staging)
   -h, --help            show this help
 `;
@@ -109,14 +112,20 @@ export async function planCommand(argv: string[], io: Io): Promise<number> {
         if (warning) io.stderr(`warning: ${warning}\n`);
 
         const changes = diffEvaluations(before?.resources ?? [], after.resources);
+        // Both files evaluated, so both are valid.
+        const baseSettings = base ? settingsOfConfig(base, `${file} at ${opts.base}`, now) : undefined;
+        const headSettings = settingsOfConfig(head, file, now);
+        const moves = placementChanges(baseSettings, headSettings);
         io.stdout(
             opts.json
-                ? changesJson(changes)
+                ? changesJson(changes, moves)
                 : renderChanges(changes, {
                       base: opts.base,
                       file,
                       secretKeys: secretInputKeys(after.resources),
                       ownProgram: program.kind === "own",
+                      moves,
+                      commitSlots: commitSlots(baseSettings, headSettings),
                       ...(warning ? { warning } : {}),
                   }),
         );

@@ -9,8 +9,8 @@ export interface SharedDatabaseArgs {
     readonly postgres: PostgresSettings;
     /** Region of the managed cluster (the droplet's, so they share the VPC). */
     readonly region: string;
-    /** The droplet allowed to connect to a managed cluster. */
-    readonly dropletId: pulumi.Input<string>;
+    /** The droplets allowed to connect to a managed cluster: every host's, in host order. */
+    readonly dropletIds: readonly pulumi.Input<string>[];
     /** CIDRs allowed to connect to a managed cluster (where `pulumi up` runs from). */
     readonly adminCidrs: readonly string[];
     /** Password of an existing instance's user (the secret `postgresPassword`); required in existing mode. */
@@ -57,7 +57,7 @@ export class SharedDatabase extends pulumi.ComponentResource {
                 {
                     clusterId: cluster.id,
                     rules: [
-                        { type: "droplet", value: args.dropletId },
+                        ...args.dropletIds.map((value) => ({ type: "droplet", value })),
                         ...args.adminCidrs.map((cidr) => ({ type: "ip_addr", value: cidr })),
                     ],
                 },

@@ -29,6 +29,8 @@ export interface StagingHostArgs {
     readonly repositoryKey?: pulumi.Input<string>;
     /** The droplet's SSH host key, verified when given. */
     readonly hostKey?: string;
+    /** A Docker config JSON with read-only registry credentials, when slots pull built images; secret. */
+    readonly registryConfig?: pulumi.Input<string>;
 }
 
 /**
@@ -44,7 +46,10 @@ export class StagingHost extends pulumi.ComponentResource {
     public readonly ipAddress: pulumi.Output<string>;
     /** How slot deployments reach the droplet: SSH as `deploy` to the reserved IP. Secret. */
     public readonly connection: pulumi.Output<command.types.input.remote.ConnectionArgs>;
-    /** Completes once cloud-init is done and Caddy serves every slot's subdomain. */
+    /**
+     * Completes once cloud-init is done, Caddy serves the host's slots and, with built images, the
+     * deploy user is logged in to the registry.
+     */
     public readonly ready: command.remote.Command;
 
     constructor(name: string, args: StagingHostArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -116,21 +121,22 @@ export class StagingHost extends pulumi.ComponentResource {
 
         // The droplet fetches the app over SSH with a key of its own, read-only on the repository.
         // It arrives over SSH, not in user data: rotating it must not replace the droplet.
-        const repositoryKey = args.repositoryKey
-            ? new command.remote.Command(
-                  `${name}-repository-key`,
-                  {
-                      connection: this.connection,
-                      create: 'umask 077 && mkdir -p "$HOME/.ssh" && cat >"$HOME/.ssh/id_repository.tmp" && mv -f "$HOME/.ssh/id_repository.tmp" "$HOME/.ssh/id_repository"',
-                      delete: 'rm -f "$HOME/.ssh/id_repository"',
-                      stdin: pulumi.secret(args.repositoryKey),
-                      logging: command.types.enums.remote.Logging.None,
-                  },
-                  { parent: this, dependsOn: [assignment], additionalSecretOutputs: ["stdout", "stderr"] },
-              )
-            : undefined;
+        // The secret travels on stdin and lands 0600 through a temporary file; no output is logged.
+        const secretFile = (resource: string, dir: string, file: string, content: pulumi.Input<string>, after: pulumi.Resource): command.remote.Command =>
+            new command.remote.Command(
+                `${name}-${resource}`,
+                {
+                    connection: this.connection,
+                    create: `umask 077 && mkdir -p "$HOME/${dir}" && cat >"$HOME/${dir}/${file}.tmp" && mv -f "$HOME/${dir}/${file}.tmp" "$HOME/${dir}/${file}"`,
+                    delete: `rm -f "$HOME/${dir}/${file}"`,
+                    stdin: pulumi.secret(content),
+                    logging: command.types.enums.remote.Logging.None,
+                },
+                { parent: this, dependsOn: [after], additionalSecretOutputs: ["stdout", "stderr"] },
+            );
+        const repositoryKey = args.repositoryKey ? secretFile("repository-key", ".ssh", "id_repository", args.repositoryKey, assignment) : undefined;
 
-        this.ready = new command.remote.Command(
+        const caddy = new command.remote.Command(
             `${name}-caddy`,
             {
                 connection: this.connection,
@@ -141,6 +147,11 @@ export class StagingHost extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [assignment, ...(repositoryKey ? [repositoryKey] : [])] },
         );
+
+        // Read-only registry credentials for `docker compose pull`, over SSH like the repository
+        // key: in user data they would be readable from the metadata service, and rotating them
+        // would replace the droplet.
+        this.ready = args.registryConfig ? secretFile("registry-login", ".docker", "config.json", args.registryConfig, caddy) : caddy;
 
         this.registerOutputs({ droplet: this.droplet, ipAddress: this.ipAddress, ready: this.ready });
     }

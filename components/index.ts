@@ -10,3 +10,6 @@ export * from "./database";
 export * from "./stagingSlot";
 export * from "./program";
 export * from "./registry";
+export * from "./hosts";
+export * from "./images";
+export * from "./appImages";

@@ -2,16 +2,22 @@
 // slot. Validation runs before the first resource is registered, so bad config registers
 // nothing and reports every problem at once.
 
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 
+import { AppImages } from "./appImages";
 import { catalogue } from "./catalogue";
 import { readStackConfig } from "./config";
 import { SharedDatabase } from "./database";
 import { StagingHost } from "./host";
+import { hostOfSlot } from "./hosts";
+import { claimedCommits, missingCheckoutsMessage } from "./images";
 import { SlotRegistry } from "./registry";
 import { layoutTable, usageTable } from "./registryTable";
-import { Settings } from "./settings";
+import { DEFAULTS, Settings } from "./settings";
 import { SlotStatus, StagingSlot } from "./stagingSlot";
 import { formatProblem, requireValidSettings } from "./validation";
 
@@ -33,6 +39,7 @@ export interface SlotOutput {
 
 /** The stack's outputs. */
 export interface StackOutputs {
+    /** The reserved IP of the host named `staging` (the only host without `hosts`), else of the first host by name. */
     readonly ipAddress: pulumi.Output<string>;
     readonly slots: pulumi.Output<SlotOutput[]>;
     /** The seed's static layout table, markdown. */
@@ -55,24 +62,39 @@ export interface StackSecrets {
 export function buildStack(settings: Settings, secrets: StackSecrets): StackOutputs {
     const slots = catalogue(settings.slotCount, settings.domain);
 
-    const host = new StagingHost("staging", {
-        region: settings.region,
-        size: settings.dropletSize,
-        image: settings.dropletImage,
-        sshKeys: settings.sshKeys,
-        deployPublicKey: settings.deployPublicKey,
-        adminCidrs: settings.adminCidrs,
-        slots,
-        ...(settings.acmeEmail ? { acmeEmail: settings.acmeEmail } : {}),
-        privateKey: secrets.deployPrivateKey,
-        ...(secrets.repositoryKey ? { repositoryKey: secrets.repositoryKey } : {}),
-        ...(settings.sshHostKey ? { hostKey: settings.sshHostKey } : {}),
-    });
+    // Built once per claimed commit, before the hosts: their droplets log in to its registry.
+    const images = settings.images
+        ? new AppImages("staging-images", { images: settings.images, commits: claimedCommits(settings.claims), region: settings.region })
+        : undefined;
+
+    // One StagingHost per host, named after it: without `hosts` that is the single host
+    // `staging`, whose resources keep the names every existing stack has (`staging-droplet`, …).
+    const hosts = settings.hosts.map((h) =>
+        new StagingHost(h.name, {
+            region: h.region,
+            size: h.size,
+            image: h.image,
+            sshKeys: settings.sshKeys,
+            deployPublicKey: settings.deployPublicKey,
+            adminCidrs: settings.adminCidrs,
+            slots: slots.filter((s) => h.slots.includes(s.slot)),
+            ...(settings.acmeEmail ? { acmeEmail: settings.acmeEmail } : {}),
+            privateKey: secrets.deployPrivateKey,
+            ...(secrets.repositoryKey ? { repositoryKey: secrets.repositoryKey } : {}),
+            ...(h.sshHostKey ? { hostKey: h.sshHostKey } : {}),
+            ...(images ? { registryConfig: images.pullConfig } : {}),
+        }));
+    const hostByName = new Map(settings.hosts.map((h, i) => [h.name, hosts[i]]));
+    const slotHost = hostOfSlot(settings.hosts);
+    const hostOf = (slot: number): StagingHost => hostByName.get(slotHost.get(slot) as string) as StagingHost;
+    // The stack's `ipAddress` stays the `staging` host's when there is one, so adding hosts
+    // leaves it as it was.
+    const primary = hostByName.get(DEFAULTS.host) ?? hosts[0];
 
     const db = new SharedDatabase("staging-postgres", {
         postgres: settings.postgres,
         region: settings.region,
-        dropletId: host.droplet.id,
+        dropletIds: hosts.map((h) => h.droplet.id),
         adminCidrs: settings.adminCidrs,
         ...(secrets.postgresPassword ? { existingPassword: secrets.postgresPassword } : {}),
     });
@@ -83,8 +105,7 @@ export function buildStack(settings: Settings, secrets: StackSecrets): StackOutp
         purpose: "Web Application",
         environment: "Staging",
         resources: [
-            host.droplet.dropletUrn,
-            host.reservedIp.reservedIpUrn,
+            ...hosts.flatMap((h) => [h.droplet.dropletUrn, h.reservedIp.reservedIpUrn]),
             ...(db.cluster ? [db.cluster.clusterUrn] : []),
         ],
     });
@@ -99,10 +120,12 @@ export function buildStack(settings: Settings, secrets: StackSecrets): StackOutp
 
     const components = slots.map((layout) => {
         const claim = settings.claims.get(layout.slot);
+        const host = hostOf(layout.slot);
         return new StagingSlot(layout.identifier, {
             layout,
             domain: settings.domain,
             ...(claim ? { claim } : {}),
+            ...(claim && images ? { images: images.pins.get(claim.commit) } : {}),
             ipAddress: host.ipAddress,
             postgresProvider: db.provider,
             databaseHost: db.appHost,
@@ -137,7 +160,7 @@ export function buildStack(settings: Settings, secrets: StackSecrets): StackOutp
     );
 
     return {
-        ipAddress: host.ipAddress,
+        ipAddress: primary.ipAddress,
         slots: slotOutputs,
         layoutTable: layoutTable(slots),
         registryTable: slotOutputs.apply((out) =>
@@ -151,6 +174,12 @@ export interface ProgramOptions {
     readonly now?: Date;
     /** Where warnings (stale claims) go; default `pulumi.log.warn`, shown in the preview. */
     readonly warn?: (message: string) => void;
+    /**
+     * Where the checkouts images are built from live (`.slots-cache/<commit>/` under it); default
+     * the working directory, where `pulumi` runs the program. `false` skips the check: the offline
+     * evaluation builds nothing and needs no checkout.
+     */
+    readonly checkoutRoot?: string | false;
 }
 
 /** The program: reads and validates the stack config, warns about stale claims, builds the stack. */
@@ -159,6 +188,17 @@ export function stagingSlots(opts: ProgramOptions = {}): StackOutputs {
     const warn = opts.warn ?? ((message: string) => void pulumi.log.warn(message));
     for (const w of warnings) {
         warn(formatProblem(w));
+    }
+    // The docker provider's Check opens each image's Dockerfile and hashes its context even in a
+    // preview (pulumi-docker provider/provider.go), so a missing checkout would fail there with
+    // a message about a Dockerfile; say what to do instead, before any resource is registered.
+    const root = opts.checkoutRoot ?? process.cwd();
+    if (settings.images && root !== false) {
+        const missing = missingCheckoutsMessage(settings.claims, (p) => existsSync(path.join(root, p)));
+        // A RunError ends the program "resulting in a clean exit rather than the usual verbose
+        // unhandled error logic which emits ... complete stack trace" (pulumi/pulumi
+        // sdk/nodejs/errors.ts): the message alone, for the user to act on.
+        if (missing) throw new pulumi.RunError(missing);
     }
     const config = new pulumi.Config();
     const secrets: StackSecrets = {

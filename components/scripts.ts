@@ -17,6 +17,8 @@ function script(name: string): string {
 export const DEPLOY_SCRIPT = script("deploy.sh");
 /** The release script's text (components/scripts/release.sh). */
 export const RELEASE_SCRIPT = script("release.sh");
+/** The wrapper that runs the deploy script with images built once (components/scripts/images.sh). */
+export const IMAGES_SCRIPT = script("images.sh");
 
 /** Quotes `s` as one single-quoted shell word. */
 export function shellQuote(s: string): string {
@@ -50,6 +52,8 @@ export interface DeployParams {
     readonly healthTimeoutSeconds: number;
     /** The database's CA certificate (PEM), when the app verifies the server; written beside the env file. */
     readonly databaseCaCertificate?: string;
+    /** `<service>=<repository>@sha256:…` pins of images built once; none means build on the droplet. */
+    readonly images?: readonly string[];
 }
 
 /**
@@ -79,6 +83,7 @@ export function deployStdin(p: DeployParams): string {
         ...Object.keys(p.appEnv)
             .sort()
             .map((name): [string, string] => ["APP_ENV", `${name}=${p.appEnv[name]}`]),
+        ...(p.images ?? []).map((pin): [string, string] => ["IMAGE", pin]),
     ];
     for (const [key, value] of lines) {
         if (/[\r\n\0]/.test(value)) throw new Error(`deploy parameter ${key} contains a line break`);
@@ -96,8 +101,14 @@ export function healthTimeoutSeconds(deployTimeoutSeconds: number): number {
     return Math.max(10, Math.floor((deployTimeoutSeconds - 40) / 2));
 }
 
-/** The command text of a slot's deployment: the deploy script, bounded in time. */
-export function deployCommand(timeoutSeconds: number): string {
+/**
+ * The command text of a slot's deployment: the deploy script, bounded in time. With images built
+ * once, the images wrapper runs that same script: without images the text is what it always was.
+ */
+export function deployCommand(timeoutSeconds: number, withImages = false): string {
+    if (withImages) {
+        return `timeout --kill-after=30 ${timeoutSeconds} bash -c ${shellQuote(IMAGES_SCRIPT)} staging-deploy-images ${shellQuote(DEPLOY_SCRIPT)}`;
+    }
     return `timeout --kill-after=30 ${timeoutSeconds} bash -c ${shellQuote(DEPLOY_SCRIPT)} staging-deploy`;
 }
 

@@ -1,6 +1,8 @@
 // The typed shape of the stack config once validated. Key names are a contract with users'
 // stack files (design.md): add keys, never rename them.
 
+import type { ImageSettings } from "./images";
+
 /** The Pulumi project name; every config key is `staging-slots:<key>`. */
 export const PROJECT = "staging-slots";
 
@@ -59,6 +61,22 @@ export interface ExistingPostgres {
 
 export type PostgresSettings = ManagedPostgres | ExistingPostgres;
 
+/** One droplet of the pool, as written under `staging-slots:hosts.<name>` (or the default host). */
+export interface HostSettings {
+    /** The host's name: its StagingHost component, droplet and firewall are named after it. */
+    readonly name: string;
+    /** Droplet size slug; default `dropletSize`. Resized in place. */
+    readonly size: string;
+    /** Droplet image slug; default `dropletImage`. Changing it replaces the droplet. */
+    readonly image: string;
+    /** DigitalOcean region; default `region`. */
+    readonly region: string;
+    /** The slots this host runs, ascending; every slot of the pool is on exactly one host. */
+    readonly slots: readonly number[];
+    /** The droplet's SSH host key; when set, deployments verify it. */
+    readonly sshHostKey?: string;
+}
+
 /** Everything the program reads from the stack config, validated, with defaults applied. */
 export interface Settings {
     /** Apex domain; slot N lives at `staging-N.<domain>`. */
@@ -109,6 +127,16 @@ export interface Settings {
      * as JOB-123 (`[A-Za-z][A-Za-z0-9]*-[0-9]+`: ASCII only, so look-alikes in other scripts fail).
      */
     readonly taskPattern: string;
+    /**
+     * The droplets and the slots each one runs, sorted by name. Without `staging-slots:hosts`, one
+     * host named `staging` with the top-level droplet settings and every slot.
+     */
+    readonly hosts: readonly HostSettings[];
+    /**
+     * Images built once per claimed commit and pulled by digest (`staging-slots:images` and
+     * `registry`); absent means every deployment builds on the droplet.
+     */
+    readonly images?: ImageSettings;
 }
 
 /**
@@ -132,6 +160,8 @@ export const DEFAULTS = {
     deployTimeoutSeconds: 900,
     registryDatabase: "staging_registry",
     pool: "qa",
+    /** The host that holds every slot when `staging-slots:hosts` is not set. */
+    host: "staging",
     /** A claim older than this without a `longRunning` note is stale (seed: "longer than 24 hours"). */
     staleAfterHours: 24,
     /** Clock skew tolerated before a claimedAt counts as "in the future". */

@@ -49,6 +49,8 @@ export interface StagingSlotArgs {
     readonly deployTimeoutSeconds: number;
     /** What a release removes besides the running containers. */
     readonly release: ReleaseOptions;
+    /** Pins of the images built once for the claimed commit (`<service>=<repo>@sha256:…`); default none (build on the droplet). */
+    readonly images?: pulumi.Input<string[]>;
     /** Deployments wait for this (the host's readiness); default none. */
     readonly hostReady?: pulumi.Resource;
     /** Where the slot's registry row goes, and what it waits for; no row when absent. */
@@ -129,7 +131,7 @@ export class StagingSlot extends pulumi.ComponentResource {
                 .apply(([host, port, pw]) =>
                     `postgresql://${encodeURIComponent(layout.role)}:${encodeURIComponent(pw)}@${host}:${port}/${layout.database}?sslmode=${args.databaseSslmode}${rootCert}`);
             const stdin = pulumi.secret(
-                pulumi.all([databaseUrl, args.databaseCaCertificate]).apply(([url, ca]) =>
+                pulumi.all([databaseUrl, args.databaseCaCertificate, args.images ?? []]).apply(([url, ca, images]) =>
                     deployStdin({
                         layout,
                         // Only what changes what runs: an owner, task or purpose edit is the
@@ -140,13 +142,14 @@ export class StagingSlot extends pulumi.ComponentResource {
                         appEnv: args.appEnv,
                         healthTimeoutSeconds: healthTimeoutSeconds(args.deployTimeoutSeconds),
                         ...(ca ? { databaseCaCertificate: ca } : {}),
+                        images,
                     })),
             );
             this.deployment = new command.remote.Command(
                 `${name}-deploy`,
                 {
                     connection: args.connection,
-                    create: deployCommand(args.deployTimeoutSeconds),
+                    create: deployCommand(args.deployTimeoutSeconds, args.images !== undefined),
                     delete: releaseCommand(layout.slot, deploymentId(layout.slot, claim), args.release),
                     stdin,
                     triggers: [claim.commit, claim.branch, claim.redeploy],

@@ -7,6 +7,9 @@ import { closest, distance } from "fastest-levenshtein";
 import { DEFAULT_SLOT_COUNT, MAX_SLOTS, defaultPools, slotLayout } from "./catalogue";
 import { Cidr, parseCidr, wholeSpaceCovered } from "./cidr";
 import { FOREIGN_SECRET_KEYS, PLAINTEXT_SECRET } from "./configDecode";
+import { CONTROL, describe, isPlainObject } from "./configValues";
+import { validateHosts } from "./hosts";
+import { validateImages } from "./images";
 import {
     Claim,
     DEFAULTS,
@@ -107,15 +110,14 @@ export const CONFIG_KEYS = [
     "releaseRemovesVolumes",
     "registryDatabase",
     "taskPattern",
+    "hosts",
+    "images",
+    "registry",
 ] as const;
 
 /** The longest owner, task, purpose, long-running note and branch a claim may have. */
 export const FIELD_LIMITS = { owner: 64, task: 64, purpose: 200, longRunning: 200, branch: 200 } as const;
 
-// Control characters (C0, DEL, C1) and the Unicode line/paragraph separators: any of them in a
-// name or description would break the markdown table, the env file or a terminal.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 // Characters that show as nothing or reorder what is shown: format characters (zero-width
 // spaces and joiners, bidirectional embeddings, overrides and isolates such as U+202E, the BOM,
 // soft hyphens, tag characters), private-use and lone surrogates, variation selectors and the
@@ -160,24 +162,6 @@ export function taskKey(task: string): string {
 
 /** The default `taskPattern`: a tracker key such as JOB-123, ASCII letters, a dash, digits. */
 export const DEFAULT_TASK_PATTERN = "[A-Za-z][A-Za-z0-9]*-[0-9]+";
-
-function describe(v: unknown): string {
-    if (v === null) return "null";
-    if (v === PLAINTEXT_SECRET) return "a secret in plain text";
-    if (Array.isArray(v)) return "a list";
-    if (v instanceof Uint8Array) return "binary data";
-    if (typeof v === "object" && Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) {
-        return `a ${(v as object).constructor.name} value`;
-    }
-    if (typeof v === "object") return "a map";
-    if (typeof v === "number" && !Number.isFinite(v)) return `the number ${String(v)}`;
-    if (typeof v === "string") return `"${v.length > 60 ? `${v.slice(0, 57)}...` : v}"`;
-    return `${typeof v} ${String(v)}`;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /**
  * Why `branch` is not acceptable, or undefined when it is. Follows the rules of
@@ -762,6 +746,18 @@ export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Da
         c.error("registryDatabase", `must be a PostgreSQL database name of lowercase letters, digits and _ (at most 63), got ${describe(registryDatabase)}`);
     }
 
+    const placement = validateHosts(raw.hosts, {
+        slotCount,
+        region,
+        dropletSize,
+        dropletImage,
+        ...(sshHostKey ? { sshHostKey } : {}),
+        postgresMode: postgres.mode,
+    });
+    c.errors.push(...placement.problems);
+    const images = validateImages(raw.images, raw.registry, projectName);
+    c.errors.push(...images.problems);
+
     if (c.errors.length > 0 || domain === undefined || repository === undefined || deployPublicKey === undefined) {
         return { errors: c.errors, warnings: c.warnings };
     }
@@ -787,6 +783,8 @@ export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Da
         releaseRemovesVolumes,
         registryDatabase: registryDatabase as string,
         taskPattern: typeof raw.taskPattern === "string" ? raw.taskPattern : DEFAULT_TASK_PATTERN,
+        hosts: placement.hosts,
+        ...(images.images ? { images: images.images } : {}),
     };
     return { settings, errors: c.errors, warnings: c.warnings };
 }

@@ -3,6 +3,8 @@
 // updated or deleted, in which slot, and which inputs change. Pure: it takes recorded resources
 // and returns data or text; only input key names ever leave it, never values.
 
+import { SlotMove, formatMove } from "../components/hosts";
+import { parseImageResourceName } from "../components/images";
 import type { RecordedResource } from "./recorder";
 import { replacingKeys } from "./replacement";
 
@@ -100,7 +102,7 @@ export function diffEvaluations(base: readonly RecordedResource[], head: readonl
 }
 
 /** The document `slots plan --json` prints. */
-export function changesJson(changes: readonly Change[]): string {
+export function changesJson(changes: readonly Change[], moves: readonly SlotMove[] = []): string {
     const doc = {
         changes: changes.map((c) => ({
             op: c.op,
@@ -110,12 +112,15 @@ export function changesJson(changes: readonly Change[]): string {
             keys: [...c.keys],
             ...(c.replaceKeys ? { replaceKeys: [...c.replaceKeys] } : {}),
         })),
+        // Only when a slot changes host: the shape scripts already read stays as it was otherwise.
+        ...(moves.length > 0 ? { moves: moves.map((m) => ({ slot: m.slot, from: m.from, to: m.to })) } : {}),
     };
     return JSON.stringify(doc, null, 2) + "\n";
 }
 
 // Pulumi's own signs: `+-` is a replacement (create the new resource, then delete the old one).
 const SIGN: Record<ChangeOp, string> = { create: "+", update: "~", replace: "+-", delete: "-" };
+const SHARED = "shared (host, database, project)";
 
 /** Options of the text rendering. */
 export interface RenderOptions {
@@ -129,6 +134,13 @@ export interface RenderOptions {
     readonly ownProgram?: boolean;
     /** Printed under the header: why the comparison is less than it should be. */
     readonly warning?: string;
+    /**
+     * Slots that move to another host; listed with the shared resources, since a move is a host
+     * change. `claimed`: claimed before and after, which the deploy guard refuses.
+     */
+    readonly moves?: ReadonlyArray<SlotMove & { readonly claimed?: boolean }>;
+    /** Commit → the slots claiming it; an image built for a commit is listed with those slots. */
+    readonly commitSlots?: ReadonlyMap<string, readonly number[]>;
 }
 
 function plural(n: number, word: string): string {
@@ -149,12 +161,17 @@ export function renderChanges(changes: readonly Change[], opts: RenderOptions): 
     if (changes.length === 0) return `${header}\nNo resource changes.\n`;
     const groups = new Map<string, Change[]>();
     for (const c of changes) {
-        const title = c.slot === null ? "shared (host, database, project)" : `staging-${c.slot}`;
+        const title = c.slot === null ? imageTitle(c, opts.commitSlots) ?? SHARED : `staging-${c.slot}`;
         groups.set(title, [...(groups.get(title) ?? []), c]);
     }
     const lines = [header];
+    const moves = opts.moves ?? [];
+    if (moves.length > 0 && !groups.has(SHARED)) groups.set(SHARED, []);
     for (const [title, group] of groups) {
         lines.push("", title);
+        if (title === SHARED) {
+            lines.push(...moves.map((m) => `  > ${formatMove(m)}${m.claimed ? `; staging-${m.slot} stays claimed, which the deploy guard refuses: release it first` : ""}`));
+        }
         for (const c of group) {
             const secret = opts.secretKeys?.get(`${c.type}::${c.name}`);
             const forcing = new Set(c.replaceKeys ?? []);
@@ -168,6 +185,15 @@ export function renderChanges(changes: readonly Change[], opts: RenderOptions): 
         `${plural(changes.length, "change")}: ${count("create")} to create, ${count("update")} to update, ${count("replace")} to replace, ${count("delete")} to delete.`,
     );
     return lines.join("\n") + "\n";
+}
+
+// An image built once for a commit belongs to the slots that claim the commit: one slot's image
+// is read under that slot, an image several slots share under all of them.
+function imageTitle(c: Change, commitSlots: ReadonlyMap<string, readonly number[]> | undefined): string | undefined {
+    const image = c.type === "docker:index/image:Image" ? parseImageResourceName(c.name) : undefined;
+    const slots = image ? commitSlots?.get(image.commit) ?? [] : [];
+    if (slots.length === 0) return undefined;
+    return slots.length === 1 ? `staging-${slots[0]}` : `${slots.map((s) => `staging-${s}`).join(", ")} (one image, shared)`;
 }
 
 /** For each resource, the input keys whose value is (or holds) a secret, by `type::name`. */

@@ -3,6 +3,8 @@
 // deploy scripts) and redacted (for anything printed). Shared by `npm run plan`, `slots plan`,
 // the benchmark and the tests, so they all see the same program.
 
+import { createHash } from "node:crypto";
+
 import * as pulumi from "@pulumi/pulumi";
 
 import { ProgramOptions, stagingSlots } from "../components/program";
@@ -30,6 +32,8 @@ export interface RecordedResource {
     readonly redacted: Readonly<Record<string, unknown>>;
     /** The slot whose StagingSlot component contains this resource, or null for shared resources. */
     readonly slot: number | null;
+    /** The host whose StagingHost component contains this resource, or null outside every host. */
+    readonly host: string | null;
 }
 
 /** The result of one offline evaluation. */
@@ -84,13 +88,36 @@ interface Monitor {
     registerResource(req: RegisterRequest, callback: (...args: unknown[]) => void): unknown;
 }
 
+// A number from a resource's name, the same in every evaluation: each host's droplet and reserved
+// IP get their own id and address, so a test can tell which host a slot's DNS and deployment use.
+function nameNumber(name: string): number {
+    return createHash("sha256").update(name).digest().readUInt16BE(0);
+}
+
+/** The reserved IP address the mock gives host `host`'s reserved IP (`<host>-ip`). */
+export function mockReservedIp(host: string): string {
+    // The single host's address is the one every existing test and fixture was written with.
+    if (host === "staging") return "203.0.113.10";
+    const n = nameNumber(`${host}-ip`);
+    return `198.18.${n >> 8}.${n & 0xff}`;
+}
+
+/** The droplet id the mock gives host `host`'s droplet. */
+export function mockDropletId(host: string): string {
+    return host === "staging" ? "100001" : String(200000 + nameNumber(`${host}-droplet`));
+}
+
 /** Deterministic outputs the cloud would compute, for the resources the program reads them from. */
 function mockState(type: string, name: string, inputs: Record<string, unknown>): { id: string; state: Record<string, unknown> } {
     switch (type) {
-        case "digitalocean:index/droplet:Droplet":
-            return { id: "100001", state: { ...inputs, dropletUrn: "do:droplet:100001", ipv4Address: "198.51.100.7" } };
-        case "digitalocean:index/reservedIp:ReservedIp":
-            return { id: "203.0.113.10", state: { ...inputs, ipAddress: "203.0.113.10", reservedIpUrn: "do:reservedip:203.0.113.10" } };
+        case "digitalocean:index/droplet:Droplet": {
+            const id = mockDropletId(name.replace(/-droplet$/, ""));
+            return { id, state: { ...inputs, dropletUrn: `do:droplet:${id}`, ipv4Address: "198.51.100.7" } };
+        }
+        case "digitalocean:index/reservedIp:ReservedIp": {
+            const ip = mockReservedIp(name.replace(/-ip$/, ""));
+            return { id: ip, state: { ...inputs, ipAddress: ip, reservedIpUrn: `do:reservedip:${ip}` } };
+        }
         case "digitalocean:index/databaseCluster:DatabaseCluster":
             return {
                 id: `${name}-id`,
@@ -116,6 +143,17 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
             const stdout = slot && commit ? `STAGING_DEPLOY_RESULT {"slot":${slot},"commit":"${commit}","deployedAt":"${MOCK_DEPLOYED_AT}"}\n` : "";
             return { id: `${name}-id`, state: { ...inputs, stdout, stderr: "" } };
         }
+        case "docker:index/image:Image": {
+            // What a push reports: the repository with the manifest's digest, one per build.
+            const name = String(inputs.imageName ?? "");
+            const repository = name.replace(/:[^:/]+$/, "");
+            return { id: name, state: { ...inputs, repoDigest: `${repository}@sha256:${createHash("sha256").update(name).digest("hex")}` } };
+        }
+        case "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials": {
+            // The shape DigitalOcean returns: a Docker config JSON with one base64 `user:token` login.
+            const auth = Buffer.from(`mock-registry-user-${name}:mock-registry-token-${name}`).toString("base64");
+            return { id: `${name}-id`, state: { ...inputs, dockerCredentials: JSON.stringify({ auths: { "registry.digitalocean.com": { auth } } }) } };
+        }
         case "random:index/randomPassword:RandomPassword":
             return { id: `${name}-id`, state: { ...inputs, result: `mock-password-for-${name}` } };
         default:
@@ -124,6 +162,7 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
 }
 
 const SLOT_COMPONENT = "jobsearch:staging:StagingSlot";
+const HOST_COMPONENT = "jobsearch:staging:StagingHost";
 
 /** The CA certificate the mocked getDatabaseCa returns (appSslmode verify-full). */
 export const MOCK_DATABASE_CA = "-----BEGIN CERTIFICATE-----\nMOCK-DATABASE-CA\n-----END CERTIFICATE-----\n";
@@ -135,7 +174,7 @@ export const MOCK_DEPLOYED_AT = "2000-01-01T00:00:00Z";
  * Runs the program once under mocks with the given engine config and records what it registers.
  * Never throws for a program error: the error is returned with whatever was registered before it.
  */
-export async function evaluate(config: EngineConfig, opts: { stack?: string; now?: Date; program?: ProgramFunction } = {}): Promise<Evaluation> {
+export async function evaluate(config: EngineConfig, opts: { stack?: string; now?: Date; program?: ProgramFunction; checkoutRoot?: string } = {}): Promise<Evaluation> {
     const resources: RecordedResource[] = [];
     const byUrn = new Map<string, RecordedResource>();
     const warnings: string[] = [];
@@ -186,6 +225,7 @@ export async function evaluate(config: EngineConfig, opts: { stack?: string; now
             inputs: unwrap(object) as Record<string, unknown>,
             redacted: redact(object) as Record<string, unknown>,
             slot: Number.isInteger(slotFromName) ? slotFromName : (parentRecord?.slot ?? null),
+            host: type === HOST_COMPONENT ? name : (parentRecord?.host ?? null),
         };
         if (type !== "pulumi:pulumi:Stack") resources.push(record);
         byUrn.set(mockUrn, record);
@@ -203,7 +243,8 @@ export async function evaluate(config: EngineConfig, opts: { stack?: string; now
     try {
         outputs = (await pulumi.runtime.runInPulumiStack(async () => {
             const program = opts.program ?? stagingSlots;
-            const stack = program({ ...(opts.now ? { now: opts.now } : {}), warn: (m) => warnings.push(m) });
+            // Offline nothing is built, so no checkout is needed unless a test asks for the check.
+            const stack = program({ ...(opts.now ? { now: opts.now } : {}), warn: (m) => warnings.push(m), checkoutRoot: opts.checkoutRoot ?? false });
             return { ...stack };
         })) as Record<string, unknown>;
     } catch (e) {

@@ -7,10 +7,12 @@ import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceV
 
 import { MAX_SLOTS, slotLayout } from "../components/catalogue";
 import { Cidr, parseCidr, wholeSpaceCovered } from "../components/cidr";
+import { checkoutPath, parseImageResourceName } from "../components/images";
 
 export const FIREWALL = "digitalocean:index/firewall:Firewall";
 export const DATABASE_FIREWALL = "digitalocean:index/databaseFirewall:DatabaseFirewall";
 export const REMOTE_COMMAND = "command:remote:Command";
+export const DOCKER_IMAGE = "docker:index/image:Image";
 
 /** Resources that must carry `protect: true`, and why a reader should care. */
 export const MUST_BE_PROTECTED: Readonly<Record<string, string>> = {
@@ -144,16 +146,20 @@ function deploymentSlot(r: PolicyResource): number | undefined {
  */
 export const slotPortsUnique: StackValidationPolicy = {
     name: "staging-slot-ports-unique",
-    description: "Each slot's Campaign UI and Airflow ports belong to that slot alone: Caddy routes every subdomain to its own slot's port, and no two deployments share a slot.",
+    description: "Each slot's Campaign UI and Airflow ports belong to that slot alone: Caddy routes every subdomain to its own slot's port on exactly one host, and no two deployments share a slot.",
     enforcementLevel: "mandatory",
     validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
         const commands = args.resources.filter((r) => r.type === REMOTE_COMMAND);
 
+        // With several hosts each has its own Caddy; a subdomain routed by two would answer from
+        // whichever host DNS does not point at with the slot's "free" page, or another app.
+        const routedBy = new Map<string, string[]>();
         for (const r of commands) {
             const stdin = readString(() => r.props.stdin);
             if (stdin === undefined || !stdin.includes("reverse_proxy")) continue;
             const byPort = new Map<number, string[]>();
             for (const { site, port } of caddySites(stdin)) {
+                routedBy.set(site, [...(routedBy.get(site) ?? []), r.name]);
                 byPort.set(port, [...(byPort.get(port) ?? []), site]);
                 const slot = /^staging-(\d+)\./.exec(site);
                 if (slot && Number(slot[1]) >= 1 && Number(slot[1]) <= MAX_SLOTS) {
@@ -166,6 +172,9 @@ export const slotPortsUnique: StackValidationPolicy = {
             for (const [port, sites] of byPort) {
                 if (sites.length > 1) reportViolation(`${r.name}: port ${port} is proxied for ${sites.join(" and ")}; each slot has its own port`, r.urn);
             }
+        }
+        for (const [site, hosts] of routedBy) {
+            if (hosts.length > 1) reportViolation(`${site} is routed by ${hosts.join(" and ")}; each slot runs on exactly one host, whose Caddy alone routes it`);
         }
 
         const owners = new Map<number, string[]>();
@@ -191,5 +200,35 @@ export const slotPortsUnique: StackValidationPolicy = {
     },
 };
 
+/**
+ * An image built once belongs to exactly one commit: its resource name, its tag and its build
+ * context all name the same commit. The guard reads an image's slots from its name, and the
+ * slots run it by digest, so an image whose name and content disagree would smuggle one
+ * commit's code into a claim of another.
+ */
+export const imageBuiltFromItsCommit: ResourceValidationPolicy = {
+    name: "staging-image-built-from-its-commit",
+    description: "An image built once is named image-<service>-<commit>, tagged with that commit and built from that commit's checkout.",
+    enforcementLevel: "mandatory",
+    validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+        if (args.type !== DOCKER_IMAGE) return;
+        const own = parseImageResourceName(args.name);
+        if (!own) {
+            reportViolation(`${args.name}: an image built once must be named image-<service>-<commit>, so the guard and reviewers know which slots it belongs to`);
+            return;
+        }
+        const imageName = readString(() => args.props.imageName);
+        if (imageName !== undefined && !imageName.endsWith(`/${own.service}:${own.commit}`)) {
+            reportViolation(`${args.name}: tagged ${imageName}, but it is the image of ${own.service} at ${own.commit}; tag it <registry>/${own.service}:${own.commit}`);
+        }
+        const build = readString(() => JSON.stringify(args.props.build ?? null));
+        const context = build === undefined ? undefined : (JSON.parse(build) as { context?: unknown } | null)?.context;
+        const checkout = checkoutPath(own.commit);
+        if (typeof context === "string" && context !== checkout && !context.startsWith(`${checkout}/`)) {
+            reportViolation(`${args.name}: built from ${context}, outside ${checkout}/, the checkout of the commit it is named for`);
+        }
+    },
+};
+
 /** Every policy of the pack, in the order the pack lists them. */
-export const policies = [noPublicIngressExceptWeb, protectedResourcesProtected, slotPortsUnique];
+export const policies = [noPublicIngressExceptWeb, protectedResourcesProtected, slotPortsUnique, imageBuiltFromItsCommit];

@@ -318,7 +318,7 @@ describe("slots command", () => {
             const narrow = (await run(dir, ["list"], { isTTY: true, env: { NO_COLOR: "1", COLUMNS: "80" } })).stdout;
             expect(narrow).to.contain("…");
             const wide = (await run(dir, ["list", "--wide"], { isTTY: true, env: { NO_COLOR: "1", COLUMNS: "80" } })).stdout;
-            expect(wide).to.match(/^SLOT +STATUS +OWNER +TASK +BRANCH +COMMIT +AGE +UNTIL +POOL +URL +UI +AIRFLOW +DATABASE +NOTE$/m);
+            expect(wide).to.match(/^SLOT +STATUS +OWNER +TASK +BRANCH +COMMIT +AGE +UNTIL +POOL +URL +UI +AIRFLOW +DATABASE +HOST +NOTE$/m);
             expect(wide).to.contain("feature/a-rather-long-branch-name-for-the-login-page");
         });
         it("list has no colour off a terminal and colour on one", async () => {
@@ -336,7 +336,7 @@ describe("slots command", () => {
             expect(out.slots[0]).to.deep.equal({
                 slot: 1, id: "staging-1", url: "https://staging-1.justapply.net", campaignUiPort: 5001, airflowPort: 8081, database: "job_search_staging_1",
                 pools: ["qa"], status: "In Use", owner: "alice", task: "JOB-1", branch: "feature/login", commit: COMMIT, purpose: null,
-                claimedAt: "2026-11-23T12:00:00Z", ageSeconds: 172800, pool: "qa", longRunning: "soak", expiresAt: null, openEnded: true, redeploy: 0, stale: false,
+                claimedAt: "2026-11-23T12:00:00Z", ageSeconds: 172800, pool: "qa", longRunning: "soak", expiresAt: null, openEnded: true, redeploy: 0, stale: false, host: "staging",
             });
             expect(out.slots[9]).to.include({ id: "staging-10", status: "Available", owner: null, stale: false });
             expect(out.slots[9].pools).to.deep.equal(["staging"]);

@@ -61,3 +61,17 @@ export function captureIo(cwd: string): { io: Io; stdout: () => string; stderr: 
         stderr: () => err.join(""),
     };
 }
+
+/** What one in-process command run printed. */
+export interface CommandRun {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+/** Runs a `slots` command function (e.g. planCommand, guardCommand) in `dir` with the tests' clock. */
+export async function runCommand(command: (argv: string[], io: Io) => Promise<number>, dir: string, argv: string[]): Promise<CommandRun> {
+    const cap = captureIo(dir);
+    const code = await command(argv, cap.io);
+    return { code, stdout: cap.stdout(), stderr: cap.stderr() };
+}

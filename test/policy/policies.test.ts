@@ -50,11 +50,12 @@ describe("policy pack: the stack's invariants inside the engine", () => {
         expect(await violations(program)).to.deep.equal([]);
     });
 
-    it("lists its three policies as mandatory", () => {
+    it("lists its four policies as mandatory", () => {
         expect(policies.map((p) => [p.name, p.enforcementLevel])).to.deep.equal([
             ["staging-no-public-ingress-except-web", "mandatory"],
             ["staging-protected-resources-protected", "mandatory"],
             ["staging-slot-ports-unique", "mandatory"],
+            ["staging-image-built-from-its-commit", "mandatory"],
         ]);
     });
 
@@ -214,7 +215,7 @@ describe("policy pack served over the analyzer protocol", function () {
         child?.kill();
     });
 
-    it("announces its three policies", async () => {
+    it("announces its four policies", async () => {
         const info = await new Promise<AnalyzerInfo>((resolve, reject) => client.getAnalyzerInfo(new Empty(), (e, r) => (e ? reject(e) : resolve(r))));
         expect(info.getName()).to.equal("staging-slots");
         expect(info.getPoliciesList().map((p) => p.getName())).to.deep.equal(policies.map((p) => p.name));

@@ -1,0 +1,111 @@
+// The deploy script with images built once: the exact command and stdin of an offline evaluation
+// with `images` set, run with bash against a real local git repository and the docker stand-in.
+
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+
+import { AppRepo, createAppRepo } from "../fixtures/appRepo";
+import { DEPLOY_SCRIPT, IMAGES_SCRIPT, shellQuote } from "../../components/scripts";
+import { describeNeeds, itNeeds } from "../helpers/tools";
+import { Droplet, dockerCalls, dockerEvents, freeSlots, newDroplet, run, slotCommands, stopRuns, stopServers, withStdinLine } from "./harness";
+
+const TOOLS = ["bash", "git", "flock", "curl", "timeout", "setsid"];
+// The example app's two services, both built from the repository's root.
+const IMAGES = { "campaign-ui": { context: "." }, airflow: { context: "." } };
+
+describeNeeds(TOOLS, "deploy script with images built once", function () {
+    this.timeout(60_000);
+    let tmp: string;
+    let repo: AppRepo;
+    let droplet: Droplet;
+    let slot = 0;
+
+    before(async function () {
+        tmp = mkdtempSync(path.join(os.tmpdir(), "staging-images-"));
+        repo = createAppRepo(tmp);
+        [slot] = await freeSlots(1, 11, 99);
+    });
+    beforeEach(function () {
+        droplet = newDroplet(tmp);
+    });
+    afterEach(function () {
+        stopRuns();
+        stopServers(droplet);
+    });
+    after(function () {
+        if (tmp) rmSync(tmp, { recursive: true, force: true });
+    });
+
+    async function command() {
+        const cmd = (await slotCommands({ [String(slot)]: { commit: repo.first } }, { repository: repo.url, slotCount: 100, images: IMAGES })).get(slot);
+        if (!cmd) throw new Error("no deployment");
+        return cmd;
+    }
+    const dir = () => path.join(droplet.root, `staging-${slot}`);
+
+    it("pins each configured service to its digest in an override, pulls them and starts without building", async function () {
+        const cmd = await command();
+        const pins = cmd.stdin.split("\n").filter((l) => l.startsWith("IMAGE=")).map((l) => l.slice("IMAGE=".length));
+        expect(pins.map((p) => p.split("=")[0])).to.deep.equal(["airflow", "campaign-ui"]);
+        for (const p of pins) expect(p).to.match(/=registry\.digitalocean\.com\/job-search-staging\/[a-z-]+@sha256:[0-9a-f]{64}$/);
+
+        const r = await run(droplet, cmd.create, cmd.stdin);
+        expect(r.code, r.stderr).to.equal(0);
+
+        const override = path.join(dir(), "compose.images.yml");
+        const doc = parseYaml(readFileSync(override, "utf8")) as { services: Record<string, { image: string }> };
+        expect(doc.services).to.deep.equal(Object.fromEntries(pins.map((p) => [p.split("=")[0], { image: p.slice(p.indexOf("=") + 1) }])));
+
+        const composeCalls = dockerCalls(droplet).filter((c) => c.startsWith("compose "));
+        const files = `-f ${path.join(dir(), "job-search-project", "docker-compose.yml")} -f ${override}`;
+        expect(composeCalls[0]).to.match(new RegExp(`^compose -p staging-${slot} .* ${files.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} pull airflow campaign-ui$`));
+        expect(composeCalls[1]).to.match(/ up -d --no-build --remove-orphans$/);
+        expect(composeCalls.join("\n")).to.not.include("--build ");
+        expect(dockerEvents(droplet)).to.deep.equal([
+            `pull staging-${slot} airflow campaign-ui`,
+            `up-start staging-${slot}`,
+            `up-file staging-${slot} ${path.join(dir(), "job-search-project", "docker-compose.yml")}`,
+            `up-file staging-${slot} ${override}`,
+            `up-end staging-${slot}`,
+        ]);
+        expect(readFileSync(path.join(dir(), "version.json"), "utf8")).to.include(repo.first);
+    });
+
+    it("a failed pull stops before compose up, says what to check and leaves version.json as it was", async function () {
+        const cmd = await command();
+        const r = await run(droplet, cmd.create, cmd.stdin, { DOCKER_STANDIN_PULL_FAIL: "campaign-ui" });
+        expect(r.code).to.not.equal(0);
+        expect(r.stderr).to.include("staging-deploy: docker compose pull failed: is the deploy user logged in to the registry (~/.docker/config.json), and were the images pushed?");
+        expect(r.stderr).to.include("pull access denied for campaign-ui");
+        expect(r.stderr).to.include(`docker compose up failed for staging-${slot}; version.json left as it was`);
+        expect(dockerEvents(droplet).some((e) => e.startsWith("up-start"))).to.equal(false);
+        expect(existsSync(path.join(dir(), "version.json"))).to.equal(false);
+    });
+
+    it("runs the deploy script slots without images run, byte for byte", async function () {
+        const cmd = await command();
+        expect(cmd.create).to.equal(`timeout --kill-after=30 900 bash -c ${shellQuote(IMAGES_SCRIPT)} staging-deploy-images ${shellQuote(DEPLOY_SCRIPT)}`);
+        const plain = (await slotCommands({ [String(slot)]: { commit: repo.first } }, { repository: repo.url, slotCount: 100 })).get(slot);
+        expect(plain?.create).to.equal(`timeout --kill-after=30 900 bash -c ${shellQuote(DEPLOY_SCRIPT)} staging-deploy`);
+        // The same parameters but the pins.
+        expect(cmd.stdin.split("\n").filter((l) => !l.startsWith("IMAGE=")).join("\n")).to.equal(plain?.stdin);
+    });
+
+    itNeeds(["shellcheck"], "the images wrapper passes shellcheck", function () {
+        const r = spawnSync("shellcheck", ["--shell=bash", "--severity=style", "-"], { input: IMAGES_SCRIPT, encoding: "utf8" });
+        expect(r.status, r.stdout).to.equal(0);
+    });
+
+    it("refuses a pin that is not a digest, before touching compose", async function () {
+        const cmd = await command();
+        const stdin = withStdinLine(cmd.stdin, "IMAGE", "campaign-ui=registry.digitalocean.com/x/campaign-ui:latest");
+        const r = await run(droplet, cmd.create, stdin);
+        expect(r.code).to.not.equal(0);
+        expect(r.stderr).to.include("bad IMAGE pin; expected <service>=<repository>@sha256:<digest>");
+        expect(dockerCalls(droplet)).to.deep.equal([]);
+    });
+});
