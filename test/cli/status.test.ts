@@ -2,28 +2,16 @@
 // in PostgreSQL: every state, the exit code, the JSON, and the time bound with servers hanging.
 
 import { expect } from "chai";
-import { Client } from "pg";
-
-import { CREATE_SQL } from "../../components/registry/schema";
 import { STATUS_HELP } from "../../cli/help";
 import { StatusReport } from "../../cli/status";
 import { usePostgres } from "../helpers/postgres";
-import { COMMIT, STACK_TEXT, run, runProcess, stackText, tempProject } from "./harness";
-import { Behaviour, SlotServers, startSlotServers } from "./statusServers";
+import { seedRegistry } from "../helpers/registryRows";
+import { COMMIT, run, runProcess, stackText, tempProject } from "./harness";
+import { Behaviour, CLAIMED_AT, SlotServers, stackWithClaims, startSlotServers } from "./statusServers";
 
 const OTHER = "fedcba9876543210fedcba9876543210fedcba98";
 const HAND = "1111111111111111111111111111111111111111";
-const CLAIMED_AT = "2026-11-23T10:00:00Z";
-
-/** A stack file with a claim of COMMIT on each of `slots` (slotCount `count`, default pools). */
-export function stackWithClaims(slots: readonly number[], count = 10): string {
-    const claims = slots
-        .map((n) => `    "${n}":\n      owner: owner-${n}\n      task: JOB-${n}\n      branch: feature/${n}\n      commit: "${COMMIT}"\n      claimedAt: "${CLAIMED_AT}"\n      pool: ${n === count ? "staging" : "qa"}`)
-        .join("\n");
-    return STACK_TEXT.replace("staging-slots:slotCount: 10", `staging-slots:slotCount: ${count}`)
-        .replace(/  staging-slots:pools:\n    qa: \[[^\]]*\]\n    staging: \[10\]\n/, "")
-        .replace("staging-slots:claims: {}", slots.length > 0 ? `staging-slots:claims:\n${claims}` : "staging-slots:claims: {}");
-}
+const seed = (url: string, rows: Parameters<typeof seedRegistry>[1]): Promise<void> => seedRegistry(url, rows, CLAIMED_AT);
 
 const TIMEOUT_S = 0.5;
 
@@ -41,31 +29,6 @@ const BEHAVIOURS = new Map<number, Behaviour>([
     [10, { kind: "slow", delayMs: 3000, commit: OTHER }], // free: no answer in time
 ]);
 
-interface RegistrySeed {
-    readonly slot: number;
-    readonly commit: string | null;
-    readonly deployedAt?: string;
-}
-
-async function seedRegistry(url: string, rows: readonly RegistrySeed[]): Promise<void> {
-    const c = new Client({ connectionString: url });
-    await c.connect();
-    try {
-        await c.query(CREATE_SQL);
-        for (const r of rows) {
-            const inUse = r.commit !== null;
-            await c.query(
-                `INSERT INTO marts.staging_slots (slot_id, identifier, subdomain, campaign_ui_port, airflow_port, database_name, status, owner, task, branch, commit_sha, deployed_at, claimed_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-                [r.slot, `staging-${r.slot}`, `staging-${r.slot}.justapply.net`, 5000 + r.slot, 8080 + r.slot, `job_search_staging_${r.slot}`, inUse ? "In Use" : "Available",
-                    inUse ? `owner-${r.slot}` : null, inUse ? `JOB-${r.slot}` : null, inUse ? `feature/${r.slot}` : null, r.commit, inUse ? r.deployedAt ?? "2026-11-23T10:05:00Z" : null, inUse ? CLAIMED_AT : null],
-            );
-        }
-    } finally {
-        await c.end();
-    }
-}
-
 function states(report: StatusReport): Record<string, string> {
     return Object.fromEntries(report.slots.map((s) => [s.id, s.state]));
 }
@@ -78,7 +41,7 @@ describe("slots status", function () {
     before(async () => {
         servers = await startSlotServers(BEHAVIOURS);
         registry = await pg().freshDatabase();
-        await seedRegistry(registry, [
+        await seed(registry, [
             { slot: 1, commit: COMMIT, deployedAt: "2026-11-23T10:07:00Z" },
             { slot: 2, commit: OTHER }, // an older claim: the new one is not deployed yet
             { slot: 3, commit: COMMIT },
