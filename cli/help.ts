@@ -33,6 +33,11 @@ Commands:
   status [N…] [--json] [--timeout S] [--url-template T] [--registry-url URL]
                                     what every slot really serves, against its claim
 
+For the workflows (they need gh and a token):
+  deployments --base REV [--repo OWNER/NAME] [--log-url URL]
+                                    record GitHub deployments for the slots changed since REV
+  report --status FILE --list FILE  open, update or close the "Staging slots need attention" issue
+
 Every command takes --stack NAME (default: staging) and --help. claim, repoint, release and
 extend take --pr: commit the edit on a new branch and open the pull request (gh), or print the
 commands that do.
@@ -272,4 +277,39 @@ Options:
                         {slot}, {identifier}, {domain}, {campaignUiPort}
 ${REGISTRY_URL}
 ${STACK}
+`;
+
+export const DEPLOYMENTS_HELP = `\
+Usage: slots deployments --base REV [--repo OWNER/NAME] [--log-url URL] [--timeout S]
+                         [--url-template T] [--registry-url URL] [--stack NAME]
+
+Run by the deploy workflow after pulumi up. For every slot whose claim changed since REV (the
+commit last deployed), records a GitHub deployment on the app's repository: environment
+staging-N, ref the claimed commit, environment URL the slot's URL, state success when slots
+status finds the slot serving, else failure. A released slot's deployments are marked inactive.
+Calls gh api; gh reads its token from GH_TOKEN (it needs Deployments: write on the app repository).
+
+Options:
+  --base REV            the commit last deployed (required)
+  --repo OWNER/NAME     the app's GitHub repository (default: from staging-slots:repository)
+  --log-url URL         the workflow run, linked from each deployment status
+  --timeout S, --url-template T, --registry-url URL
+                        as for slots status
+${STACK}
+`;
+
+export const REPORT_HELP = `\
+Usage: slots report --status FILE --list FILE [--run-url URL]
+
+Run by the daily report workflow. Reads the output of slots status --json (FILE) and slots list
+--json (FILE) and keeps one open issue titled "Staging slots need attention": created when a slot
+is down, drifted, occupied or stale (one line each: the slot, its holder, what to do), updated
+while anything is, closed when all is well. Calls gh; gh reads its token from GH_TOKEN and the
+repository from GH_REPO.
+
+Options:
+  --status FILE         what slots status --json printed
+  --list FILE           what slots list --json printed
+  --run-url URL         the workflow run, linked from the issue
+  -h, --help            show this help
 `;
