@@ -15,10 +15,10 @@ import { COMMIT, STACK_TEXT } from "./harness";
 /** When the claims of stackWithClaims were made. */
 export const CLAIMED_AT = "2026-11-23T10:00:00Z";
 
-/** A stack file with a claim of COMMIT on each of `slots` (slotCount `count`, default pools). */
-export function stackWithClaims(slots: readonly number[], count = 10): string {
+/** A stack file with a claim of COMMIT on each of `slots` (slotCount `count`, default pools), made at `claimedAt`. */
+export function stackWithClaims(slots: readonly number[], count = 10, claimedAt = CLAIMED_AT): string {
     const claims = slots
-        .map((n) => `    "${n}":\n      owner: owner-${n}\n      task: JOB-${n}\n      branch: feature/${n}\n      commit: "${COMMIT}"\n      claimedAt: "${CLAIMED_AT}"\n      pool: ${n === count ? "staging" : "qa"}`)
+        .map((n) => `    "${n}":\n      owner: owner-${n}\n      task: JOB-${n}\n      branch: feature/${n}\n      commit: "${COMMIT}"\n      claimedAt: "${claimedAt}"\n      pool: ${n === count ? "staging" : "qa"}`)
         .join("\n");
     return STACK_TEXT.replace("staging-slots:slotCount: 10", `staging-slots:slotCount: ${count}`)
         .replace(/  staging-slots:pools:\n    qa: \[[^\]]*\]\n    staging: \[10\]\n/, "")
