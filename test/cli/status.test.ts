@@ -2,9 +2,15 @@
 // in PostgreSQL: every state, the exit code, the JSON, and the time bound with servers hanging.
 
 import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { STATUS_HELP } from "../../cli/help";
 import { StatusReport } from "../../cli/status";
 import { usePostgres } from "../helpers/postgres";
+import { itNeeds } from "../helpers/tools";
 import { seedRegistry } from "../helpers/registryRows";
 import { COMMIT, run, runProcess, stackText, tempProject } from "./harness";
 import { Behaviour, CLAIMED_AT, SlotServers, stackWithClaims, startSlotServers } from "./statusServers";
@@ -181,6 +187,29 @@ describe("slots status", function () {
         expect(r.code, r.stderr).to.equal(1);
         expect(r.stdout).to.match(/^staging-4 +down/m);
         expect(Date.now() - started).to.be.lessThan(15_000);
+    });
+
+    itNeeds(["openssl"], "a certificate the client does not trust is down, with the TLS error shortened", async () => {
+        const keys = mkdtempSync(path.join(tmpdir(), "status-tls-"));
+        try {
+            execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=staging-1.justapply.net", "-keyout", path.join(keys, "key.pem"), "-out", path.join(keys, "cert.pem")], { stdio: "ignore" });
+            const server = createHttpsServer({ key: readFileSync(path.join(keys, "key.pem")), cert: readFileSync(path.join(keys, "cert.pem")) }, (_, res) => res.end(JSON.stringify({ commit: COMMIT })));
+            await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+            try {
+                const port = (server.address() as { port: number }).port;
+                const r = await run(tempProject(stackWithClaims([1])), ["status", "1", "--json", "--timeout", "2", "--url-template", `https://127.0.0.{slot}:${port}`], { env: { PATH: process.env.PATH } });
+                expect(r.code).to.equal(1);
+                const row = (JSON.parse(r.stdout) as StatusReport).slots[0];
+                expect(row.state).to.equal("down");
+                expect(row.error).to.match(/^TLS error: self[- ]signed certificate/);
+                expect(row.error?.length).to.be.at.most(100);
+            } finally {
+                server.closeAllConnections();
+                await new Promise((resolve) => server.close(resolve));
+            }
+        } finally {
+            rmSync(keys, { recursive: true, force: true });
+        }
     });
 
     describe("usage", () => {
