@@ -10,7 +10,7 @@ import { DEPLOYMENTS_HELP } from "../../cli/help";
 import { githubRepository } from "../../cli/github";
 import { COMMIT, run, tempProject } from "./harness";
 import { ghStandin } from "./ghStandin";
-import { SlotServers, stackWithClaims, startSlotServers } from "./statusServers";
+import { stackWithClaims, useSlotServers } from "./statusServers";
 
 const OTHER = "fedcba9876543210fedcba9876543210fedcba98";
 const LOG_URL = "https://github.com/justapply/staging-slots/actions/runs/77";
@@ -26,17 +26,13 @@ function gitProject(text: string): { dir: string; base: string } {
 }
 
 describe("slots deployments", () => {
-    let servers: SlotServers;
-    before(async () => {
-        servers = await startSlotServers(
-            new Map([
-                [1, { kind: "commit", commit: COMMIT }],
-                [2, { kind: "commit", commit: COMMIT }],
-                [4, { kind: "commit", commit: COMMIT }],
-            ] as const),
-        );
-    });
-    after(async () => servers?.close());
+    const servers = useSlotServers(
+        new Map([
+            [1, { kind: "commit", commit: COMMIT }],
+            [2, { kind: "commit", commit: COMMIT }],
+            [4, { kind: "commit", commit: COMMIT }],
+        ] as const),
+    );
 
     it("records a deployment per changed claim with its status, and marks a released slot inactive", async () => {
         // Deployed: slots 1, 4 and 5. Now: 1 unchanged, 2 claimed, 4 re-pointed to OTHER (its app
@@ -45,7 +41,7 @@ describe("slots deployments", () => {
         const now = stackWithClaims([1, 2, 4]).replace(/("4":\n(?:      .*\n)*?      commit: )"[0-9a-f]{40}"/, `$1"${OTHER}"`);
         writeFileSync(path.join(dir, "Pulumi.staging.yaml"), now);
         const gh = ghStandin({ deployments: { "staging-5": [{ id: 9 }, { id: 8 }] } });
-        const r = await run(dir, ["deployments", "--base", base, "--timeout", "1", "--url-template", servers.template, "--log-url", LOG_URL], { env: gh.env });
+        const r = await run(dir, ["deployments", "--base", base, "--timeout", "1", "--url-template", servers().template, "--log-url", LOG_URL], { env: gh.env });
         expect(r.code, r.stderr).to.equal(0);
         const calls = gh.calls();
         expect(calls.every((c) => c.token)).to.equal(true);
@@ -91,7 +87,7 @@ describe("slots deployments", () => {
     it("records nothing when no claim changed", async () => {
         const { dir, base } = gitProject(stackWithClaims([1]));
         const gh = ghStandin();
-        const r = await run(dir, ["deployments", "--base", base, "--url-template", servers.template], { env: gh.env });
+        const r = await run(dir, ["deployments", "--base", base, "--url-template", servers().template], { env: gh.env });
         expect(r.code).to.equal(0);
         expect(r.stdout).to.equal(`No slot's claim changed since ${base}; no deployment to record.\n`);
         expect(gh.calls()).to.deep.equal([]);
@@ -101,7 +97,7 @@ describe("slots deployments", () => {
         const { dir, base } = gitProject(stackWithClaims([]));
         writeFileSync(path.join(dir, "Pulumi.staging.yaml"), stackWithClaims([1, 2]));
         const gh = ghStandin({ fail: "deployments/100/statuses" });
-        const r = await run(dir, ["deployments", "--base", base, "--timeout", "1", "--url-template", servers.template, "--repo", "acme/app"], { env: gh.env });
+        const r = await run(dir, ["deployments", "--base", base, "--timeout", "1", "--url-template", servers().template, "--repo", "acme/app"], { env: gh.env });
         expect(r.code).to.equal(1);
         expect(r.stderr).to.equal("staging-1: not recorded on acme/app: gh api --method POST failed: gh: Validation Failed (HTTP 422)\n");
         expect(r.stdout).to.match(/^staging-2: deployment 102 of 0123456 recorded as success/);

@@ -9,29 +9,25 @@ import { REPORT_HELP } from "../../cli/help";
 import { ATTENTION_TITLE } from "../../cli/report";
 import { COMMIT, run, tempProject } from "./harness";
 import { ghStandin } from "./ghStandin";
-import { SlotServers, stackWithClaims, startSlotServers } from "./statusServers";
+import { stackWithClaims, useSlotServers } from "./statusServers";
 
 const OTHER = "fedcba9876543210fedcba9876543210fedcba98";
 // Two days after the claims of stackWithClaims: every claim without a note is stale.
 const LATER = new Date("2026-11-25T10:00:00Z");
 
 describe("slots report", () => {
-    let servers: SlotServers;
-    before(async () => {
-        servers = await startSlotServers(
-            new Map([
-                [1, { kind: "commit", commit: COMMIT }],
-                [2, { kind: "status", status: 500 }],
-                [3, { kind: "commit", commit: OTHER }],
-            ] as const),
-        );
-    });
-    after(async () => servers?.close());
+    const servers = useSlotServers(
+        new Map([
+            [1, { kind: "commit", commit: COMMIT }],
+            [2, { kind: "status", status: 500 }],
+            [3, { kind: "commit", commit: OTHER }],
+        ] as const),
+    );
 
     /** Writes status.json and list.json for `slots` in a project with claims on `claimed`. */
     async function snapshot(claimed: readonly number[], slots: readonly string[], now?: Date): Promise<string> {
         const dir = tempProject(stackWithClaims(claimed));
-        const status = await run(dir, ["status", ...slots, "--json", "--timeout", "1", "--url-template", servers.template], { env: { PATH: process.env.PATH }, now });
+        const status = await run(dir, ["status", ...slots, "--json", "--timeout", "1", "--url-template", servers().template], { env: { PATH: process.env.PATH }, now });
         expect(status.code).to.be.oneOf([0, 1]);
         writeFileSync(path.join(dir, "status.json"), status.stdout);
         const list = await run(dir, ["list", "--json"], { now });

@@ -13,7 +13,7 @@ import { usePostgres } from "../helpers/postgres";
 import { itNeeds } from "../helpers/tools";
 import { seedRegistry } from "../helpers/registryRows";
 import { COMMIT, run, runProcess, stackText, tempProject } from "./harness";
-import { Behaviour, CLAIMED_AT, SlotServers, stackWithClaims, startSlotServers } from "./statusServers";
+import { Behaviour, CLAIMED_AT, SlotServers, stackWithClaims, startSlotServers, useSlotServers } from "./statusServers";
 
 const OTHER = "fedcba9876543210fedcba9876543210fedcba98";
 const HAND = "1111111111111111111111111111111111111111";
@@ -40,12 +40,13 @@ function states(report: StatusReport): Record<string, string> {
 }
 
 describe("slots status", function () {
-    let servers: SlotServers;
+    const slotServers = useSlotServers(BEHAVIOURS);
     const pg = usePostgres();
     let registry: string;
+    let servers: SlotServers;
 
     before(async () => {
-        servers = await startSlotServers(BEHAVIOURS);
+        servers = slotServers();
         registry = await pg().freshDatabase();
         await seed(registry, [
             { slot: 1, commit: COMMIT, deployedAt: "2026-11-23T10:07:00Z" },
@@ -57,7 +58,6 @@ describe("slots status", function () {
             ...[7, 8, 9, 10].map((slot) => ({ slot, commit: null })),
         ]);
     });
-    after(async () => servers?.close());
 
     it("judges every slot against its claim and the registry row, in one bounded run", async () => {
         const dir = tempProject(stackWithClaims([1, 2, 3, 4, 5, 6]));

@@ -137,3 +137,19 @@ export async function startSlotServers(behaviours: ReadonlyMap<number, Behaviour
         }
     }
 }
+
+/**
+ * Registers mocha hooks that start the servers before the suite and close them after; the
+ * returned function gives them to the tests.
+ */
+export function useSlotServers(behaviours: ReadonlyMap<number, Behaviour>): () => SlotServers {
+    let servers: SlotServers | undefined;
+    before(async () => {
+        servers = await startSlotServers(behaviours);
+    });
+    after(async () => servers?.close());
+    return () => {
+        if (!servers) throw new Error("the slot servers did not start; see the before hook's error");
+        return servers;
+    };
+}

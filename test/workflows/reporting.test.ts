@@ -11,7 +11,7 @@ import { parse } from "yaml";
 
 import { COMMIT, tempProject } from "../cli/harness";
 import { ghStandin } from "../cli/ghStandin";
-import { SlotServers, stackWithClaims, startSlotServers } from "../cli/statusServers";
+import { stackWithClaims, useSlotServers } from "../cli/statusServers";
 import { itNeeds } from "../helpers/tools";
 
 const DIR = path.join(__dirname, "..", "..", ".github", "workflows");
@@ -70,16 +70,12 @@ function git(dir: string, ...args: string[]): string {
 }
 
 describe("workflows that report what really runs", () => {
-    let servers: SlotServers;
-    before(async () => {
-        servers = await startSlotServers(
-            new Map([
-                [1, { kind: "commit", commit: COMMIT }],
-                [2, { kind: "status", status: 500 }],
-            ] as const),
-        );
-    });
-    after(async () => servers?.close());
+    const servers = useSlotServers(
+        new Map([
+            [1, { kind: "commit", commit: COMMIT }],
+            [2, { kind: "status", status: 500 }],
+        ] as const),
+    );
 
     describe("deploy.yml: Record GitHub deployments", () => {
         const wf = load("deploy.yml");
@@ -110,7 +106,7 @@ describe("workflows that report what really runs", () => {
             const base = git(dir, "rev-parse", "HEAD").trim();
             writeFileSync(path.join(dir, "Pulumi.staging.yaml"), stackWithClaims([1, 2]));
             const gh = ghStandin();
-            const r = await runStep(record, dir, { ...gh.env, BASE: base, APP_REPOSITORY: "acme/app", URL_TEMPLATE: servers.template, LOG_URL: "https://example.org/run/5" });
+            const r = await runStep(record, dir, { ...gh.env, BASE: base, APP_REPOSITORY: "acme/app", URL_TEMPLATE: servers().template, LOG_URL: "https://example.org/run/5" });
             expect(r.code, r.stderr).to.equal(0);
             expect(r.summary).to.equal("staging-2: deployment 100 of 0123456 recorded as failure (https://staging-2.justapply.net)\n");
             const calls = gh.calls();
@@ -155,7 +151,7 @@ describe("workflows that report what really runs", () => {
             const anHourAgo = new Date(Date.now() - 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
             const dir = tempProject(stackWithClaims([1, 2], 10, anHourAgo));
             const gh = ghStandin({}, { GH_REPO: "justapply/staging-slots" });
-            const r = await runStep(probe, dir, { ...gh.env, URL_TEMPLATE: servers.template, STAGING_REGISTRY_URL: "", RUN_URL: "https://example.org/run/6" });
+            const r = await runStep(probe, dir, { ...gh.env, URL_TEMPLATE: servers().template, STAGING_REGISTRY_URL: "", RUN_URL: "https://example.org/run/6" });
             expect(r.code, r.stderr).to.equal(0);
             expect(r.summary).to.equal("1 slot problem; opened https://github.com/justapply/staging-slots/issues/42\n");
             const status = JSON.parse(readFileSync(path.join(dir, "status.json"), "utf8")) as { slots: Array<{ id: string; state: string }> };
