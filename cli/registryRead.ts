@@ -63,7 +63,9 @@ export async function readRegistry(url: string | undefined, timeoutMs: number): 
             connectionString: url,
             connectionTimeoutMillis: timeoutMs,
             statement_timeout: timeoutMs,
-            query_timeout: timeoutMs,
+            // The server's statement timeout ends a slow query first, with a clear error; this one
+            // covers a server that stops answering altogether.
+            query_timeout: timeoutMs + 1000,
             application_name: "slots-status",
         });
     } catch (e) {
