@@ -161,7 +161,8 @@ export function renderStatus(report: StatusReport, colour: boolean): string {
         r.task ?? "-",
         r.commit ? r.commit.slice(0, 7) : "-",
         r.reported ? r.reported.slice(0, 7) : "-",
-        r.registry?.deployedAt ?? (report.registry.read ? "-" : "?"),
+        // "?" where the registry was not read but would say when the claim was deployed.
+        r.registry?.deployedAt ?? (report.registry.read || r.commit === null ? "-" : "?"),
         r.detail,
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
