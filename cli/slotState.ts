@@ -92,5 +92,6 @@ export function judgeSlot(f: SlotFacts): Judgement {
     if (rowHoldsClaim(row, claim)) {
         return verdict("down", `${seen}, though pulumi up recorded ${short(claim.commit)} at ${row?.deployedAt ?? "an unknown time"}: the app is not running`, `check the app's logs on the droplet (docker compose -p ${id} logs); then ${redeploy}`);
     }
-    return verdict("pending", `${seen}, not ${short(claim.commit)}; the registry still holds ${row?.commit ? short(row.commit) : `an ${row?.status ?? "absent"} row`}`, waiting);
+    const recorded = row?.commit ? `the registry still holds ${short(row.commit)}` : row ? `the registry row is ${row.status}` : "the registry has no row for it";
+    return verdict("pending", `${seen}, not ${short(claim.commit)}; ${recorded}`, waiting);
 }
