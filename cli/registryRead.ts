@@ -4,7 +4,7 @@
 // never a hang. The connection string comes from --registry-url or STAGING_REGISTRY_URL and is
 // never printed: errors name the failure, not the URL.
 
-import { Client } from "pg";
+import type { Client } from "pg";
 
 import { REGISTRY_SCHEMA, SLOTS_TABLE } from "../components/registry/schema";
 
@@ -57,9 +57,11 @@ export async function readRegistry(url: string | undefined, timeoutMs: number): 
     if (url === undefined) {
         return { kind: "skipped", note: `registry not read (pass --registry-url or set ${STATUS_REGISTRY_ENV} to compare with what pulumi up recorded)` };
     }
+    // Loaded only when asked for, so that `slots check` in a pre-commit hook does not pay for it.
+    const pg = await import("pg");
     let client: Client;
     try {
-        client = new Client({
+        client = new pg.Client({
             connectionString: url,
             connectionTimeoutMillis: timeoutMs,
             statement_timeout: timeoutMs,
