@@ -19,7 +19,7 @@ import { Io, UsageError, UserError } from "./io";
 import { registryUrl } from "./registryRead";
 import { stackFileAt } from "./revision";
 import { analyse, readStack, requireSettings } from "./stack";
-import { DEFAULT_TIMEOUT_SECONDS, StatusReport, checkUrlTemplate, slotStatus } from "./status";
+import { StatusReport, checkUrlTemplate, slotStatus, timeoutOption } from "./status";
 
 /** One thing to record on GitHub. */
 export type DeploymentRecord =
@@ -119,9 +119,7 @@ export async function deploymentsCommand(argv: readonly string[], io: Io): Promi
     }
     const base = args.string("base");
     if (base === undefined) throw new UsageError("--base is required: the commit last deployed", DEPLOYMENTS_HELP);
-    const timeoutText = args.string("timeout");
-    const timeoutSeconds = timeoutText === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(timeoutText);
-    if (!(timeoutSeconds > 0 && timeoutSeconds <= 60)) throw new UsageError(`--timeout must be a number of seconds above 0 and at most 60, got "${timeoutText}"`, DEPLOYMENTS_HELP);
+    const timeoutSeconds = timeoutOption(args.string("timeout"), DEPLOYMENTS_HELP);
     const template = args.string("url-template");
     if (template !== undefined) checkUrlTemplate(template, DEPLOYMENTS_HELP);
 

@@ -58,6 +58,16 @@ export interface StatusReport {
     readonly ok: boolean;
 }
 
+/** Reads --timeout: seconds, above 0 and at most 60; DEFAULT_TIMEOUT_SECONDS when not given. */
+export function timeoutOption(text: string | undefined, usage: string): number {
+    if (text === undefined) return DEFAULT_TIMEOUT_SECONDS;
+    const seconds = Number(text);
+    if (!/^\d+(\.\d+)?$/.test(text) || seconds <= 0 || seconds > MAX_TIMEOUT_SECONDS) {
+        throw new UsageError(`--timeout must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, got "${text}"`, usage);
+    }
+    return seconds;
+}
+
 /** Checks a --url-template: only known placeholders, and it must expand to an http(s) URL. */
 export function checkUrlTemplate(template: string, usage: string): string {
     for (const m of template.matchAll(/\{([^}]*)\}/g)) {
@@ -198,11 +208,7 @@ export async function statusCommand(argv: readonly string[], io: Io): Promise<nu
         return 0;
     }
     const slots = args.positionals.map((p) => slotArgument(p, STATUS_HELP));
-    const timeoutText = args.string("timeout");
-    const timeoutSeconds = timeoutText === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(timeoutText);
-    if (timeoutText !== undefined && (!/^\d+(\.\d+)?$/.test(timeoutText) || timeoutSeconds <= 0 || timeoutSeconds > MAX_TIMEOUT_SECONDS)) {
-        throw new UsageError(`--timeout must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, got "${timeoutText}"`, STATUS_HELP);
-    }
+    const timeoutSeconds = timeoutOption(args.string("timeout"), STATUS_HELP);
     const template = args.string("url-template");
     if (template !== undefined) checkUrlTemplate(template, STATUS_HELP);
     const stack = readStack(io, args.stack);
