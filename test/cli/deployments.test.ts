@@ -107,7 +107,7 @@ describe("slots deployments", () => {
     it("needs --base, and a GitHub repository", async () => {
         const noBase = await run(tempProject(), ["deployments"]);
         expect(noBase.code).to.equal(2);
-        expect(noBase.stderr).to.contain("--base is required").and.contain(DEPLOYMENTS_HELP);
+        expect(noBase.stderr).to.match(/^slots: --base is required: the commit last deployed\n/).and.contain(DEPLOYMENTS_HELP.split("\n").slice(0, 2).join("\n"));
         const { dir, base } = gitProject(stackWithClaims([]).replace("git@github.com:justapply/job-search-project.git", "git@gitlab.com:justapply/app.git"));
         const r = await run(dir, ["deployments", "--base", base]);
         expect(r.code).to.equal(1);

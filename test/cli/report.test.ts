@@ -94,7 +94,7 @@ describe("slots report", () => {
         const dir = await snapshot([1], ["1"]);
         const usage = await run(dir, ["report", "--status", "status.json"]);
         expect(usage.code).to.equal(2);
-        expect(usage.stderr).to.contain(REPORT_HELP);
+        expect(usage.stderr).to.equal(`slots: --status FILE and --list FILE are both required\n${REPORT_HELP.split("\n")[0]}\nRun slots report --help for every option.\n`);
         const missing = await run(dir, ["report", "--status", "nope.json", "--list", "list.json"]);
         expect(missing.code).to.equal(1);
         expect(missing.stderr).to.match(/^cannot read the status from nope\.json: .*; write it with slots status --json > nope\.json\n$/);

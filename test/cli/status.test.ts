@@ -217,7 +217,7 @@ describe("slots status", function () {
             const r = await run(tempProject(), ["status", ...argv]);
             expect(r.code).to.equal(2);
             expect(r.stderr).to.match(message);
-            expect(r.stderr).to.contain(STATUS_HELP);
+            expect(r.stderr).to.contain(`${STATUS_HELP.split("\n")[0]}\n`).and.contain("Run slots status --help for every option.");
         };
         it("refuses a bad timeout", () => usage(["--timeout", "0"], /--timeout must be a number of seconds above 0 and at most 60, got "0"/));
         it("refuses a timeout that is not a number", () => usage(["--timeout", "soon"], /--timeout must be a number/));
