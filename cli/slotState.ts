@@ -57,7 +57,9 @@ export function judgeSlot(f: SlotFacts): Judgement {
     const httpStatus = f.probe.kind === "answer" ? f.probe.httpStatus : null;
     const ok = httpStatus !== null && httpStatus >= 200 && httpStatus < 300;
     const freePage = answered && isFreePage(body, id);
-    const reported = answered && !freePage ? reportedCommit(body) : null;
+    const rowCommit = f.row && f.row !== "unread" ? f.row.commit : null;
+    // The claim's and the registry's commits first, by the deploy script's own rule.
+    const reported = answered && !freePage ? reportedCommit(body, [f.claim?.commit, rowCommit]) : null;
     const seen = f.probe.kind === "error"
         ? f.probe.error
         : freePage

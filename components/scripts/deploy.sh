@@ -218,18 +218,10 @@ fi
 # The seed's verification endpoint must report the claimed commit before the slot counts as
 # deployed; until then version.json keeps describing the last deployment that passed.
 deadline=$((SECONDS + health_timeout))
-# BEGIN reported_commit: the rule of components/versionReport.ts, which `slots status` applies
-# too; test/components/versionReport.test.ts feeds both the same bodies. The first run of exactly
-# 40 hex digits (not part of a longer run), lowercased; status 1 when the body has none.
-reported_commit() {
-  [[ $1 =~ (^|[^[:xdigit:]])([[:xdigit:]]{40})([^[:xdigit:]]|$) ]] || return 1
-  printf '%s\n' "${BASH_REMATCH[2],,}"
-}
-# END reported_commit
 # The body is read whole: `curl | grep -q` under pipefail fails when grep stops reading early.
 reports_commit() {
   local body
-  body=$(curl -fsS --max-time 5 "http://127.0.0.1:$ui_port/api/version" 2>/dev/null) && [[ $(reported_commit "$body") == "$commit" ]]
+  body=$(curl -fsS --max-time 5 "http://127.0.0.1:$ui_port/api/version" 2>/dev/null) && [[ $body == *"$commit"* ]]
 }
 until reports_commit; do
   if ((SECONDS >= deadline)); then

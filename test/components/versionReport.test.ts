@@ -1,67 +1,80 @@
-// One rule, two implementations: the deploy script's `reported_commit` (bash, on the droplet) and
-// reportedCommit (TypeScript, in `slots status`) must find the same commit in every body.
+// One rule, two implementations: the deploy script's health check (`reports_commit` in
+// deploy.sh, run here as it is, with curl answering from a file) and reportsCommit (TypeScript,
+// in `slots status`) must agree on every body.
 
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 
 import { DEPLOY_SCRIPT } from "../../components/scripts";
-import { reportedCommit } from "../../components/versionReport";
+import { reportedCommit, reportsCommit } from "../../components/versionReport";
 import { itNeeds } from "../helpers/tools";
 
 const A = "0123456789abcdef0123456789abcdef01234567";
 const B = "fedcba9876543210fedcba9876543210fedcba98";
 
-/** [what the body is, the body, the commit it reports]. */
-export const VERSION_BODIES: ReadonlyArray<readonly [string, string, string | null]> = [
-    ["the JSON the fixture app serves", JSON.stringify({ commit: A }), A],
-    ["the seed's version.json shape", JSON.stringify({ slot: "staging-4", status: "deployed", branch: "feature/login", commit: A, deployedAt: "2026-11-23T10:30:00Z" }, null, 2), A],
-    ["a bare SHA with a line break", `${A}\n`, A],
-    ["plain text around the SHA", `job-search ${A} built 2026-11-23`, A],
-    ["an upper-case SHA, lowercased", A.toUpperCase(), A],
-    ["the first of two SHAs", JSON.stringify({ commit: B, previous: A }), B],
-    ["a 64-digit digest before the SHA is skipped", JSON.stringify({ image: `sha256:${"ab".repeat(32)}`, commit: A }), A],
-    ["41 hex digits are no commit", `${A}0`, null],
-    ["a hex digit just before is no commit", `f${A}`, null],
-    ["a short SHA is no commit", JSON.stringify({ commit: A.slice(0, 7) }), null],
-    ["non-hex letters around are fine", `g${A}g`, A],
-    ["an empty body", "", null],
-    ["the slot-is-free page", "<!doctype html>\n<h1>staging-4 is free</h1>\n<p>No deployment is running on staging-4.</p>", null],
-    ["a SHA on a later line", `version:\n  build: 17\n  sha: ${A}\n`, A],
+/** [what the body is, the body, whether it reports A]. */
+const BODIES: ReadonlyArray<readonly [string, string, boolean]> = [
+    ["the JSON the example app serves", JSON.stringify({ service: "campaign-ui", commit: A, branch: "feature/login", slot: "staging-4", database: "ok" }), true],
+    ["the seed's version.json shape", JSON.stringify({ slot: "staging-4", status: "deployed", branch: "feature/login", commit: A }, null, 2), true],
+    ["a bare SHA with a line break", `${A}\n`, true],
+    ["plain text around the SHA", `job-search ${A} built 2026-11-23`, true],
+    ["another commit first, then A", JSON.stringify({ previous: B, commit: A }), true],
+    ["another commit only", JSON.stringify({ commit: B }), false],
+    ["a short SHA", JSON.stringify({ commit: A.slice(0, 7) }), false],
+    ["the SHA in upper case", A.toUpperCase(), false],
+    ["an empty body", "", false],
+    ["the slot-is-free page", "<!doctype html>\n<h1>staging-4 is free</h1>\n<p>No deployment is running on staging-4.</p>", false],
+    ["a SHA on a later line", `version:\n  build: 17\n  sha: ${A}\n`, true],
 ];
 
-function bashRule(): string {
-    const m = /^# BEGIN reported_commit.*$([\s\S]*?)^# END reported_commit$/m.exec(DEPLOY_SCRIPT);
-    if (!m) throw new Error("deploy.sh has no '# BEGIN reported_commit' … '# END reported_commit' block");
-    return m[1];
+// The deploy script's own reports_commit function, verbatim.
+function healthCheck(): string {
+    const m = /^reports_commit\(\) \{\n[\s\S]*?^\}$/m.exec(DEPLOY_SCRIPT);
+    if (!m) throw new Error("deploy.sh has no reports_commit() function");
+    return m[0];
 }
 
 describe("the commit /api/version reports (deploy script and slots status)", () => {
-    describe("reportedCommit (TypeScript)", () => {
-        for (const [what, body, commit] of VERSION_BODIES) {
-            it(`${what}: ${commit ?? "none"}`, () => {
-                expect(reportedCommit(body)).to.equal(commit);
+    describe("reportsCommit (TypeScript)", () => {
+        for (const [what, body, reports] of BODIES) {
+            it(`${what}: ${reports ? "reports" : "does not report"} the commit`, () => {
+                expect(reportsCommit(body, A)).to.equal(reports);
             });
         }
     });
 
-    describe("reported_commit in deploy.sh (bash)", () => {
-        for (const [what, body, commit] of VERSION_BODIES) {
-            itNeeds(["bash"], `${what}: ${commit ?? "none"}`, () => {
-                // The body travels on stdin, read as the health check reads curl's output.
-                const r = spawnSync("bash", ["-c", `${bashRule()}\nreported_commit "$(cat)"`], { input: body, encoding: "utf8" });
-                expect(r.stderr).to.equal("");
-                if (commit === null) {
-                    expect(r.status).to.equal(1);
-                    expect(r.stdout).to.equal("");
-                } else {
-                    expect(r.status).to.equal(0);
-                    expect(r.stdout).to.equal(`${commit}\n`);
+    describe("reports_commit in deploy.sh (bash), as the health check runs it", () => {
+        for (const [what, body, reports] of BODIES) {
+            itNeeds(["bash"], `${what}: ${reports ? "reports" : "does not report"} the commit`, () => {
+                const dir = mkdtempSync(path.join(tmpdir(), "version-rule-"));
+                try {
+                    writeFileSync(path.join(dir, "body"), body);
+                    // curl, as a function, answers with the body; the function itself is the script's.
+                    const script = `curl() { cat "$BODY"; }\nui_port=5004\ncommit=${A}\n${healthCheck()}\nreports_commit`;
+                    const r = spawnSync("bash", ["--norc", "--noprofile", "-c", script], { encoding: "utf8", env: { PATH: process.env.PATH, BODY: path.join(dir, "body") } });
+                    expect(r.stderr).to.equal("");
+                    expect(r.status).to.equal(reports ? 0 : 1);
+                } finally {
+                    rmSync(dir, { recursive: true, force: true });
                 }
             });
         }
     });
 
-    it("the deploy script's health check uses reported_commit", () => {
-        expect(DEPLOY_SCRIPT).to.match(/\[\[ \$\(reported_commit "\$body"\) == "\$commit" \]\]/);
+    describe("reportedCommit: which commit status names", () => {
+        const cases: ReadonlyArray<readonly [string, string, ReadonlyArray<string | null>, string | null]> = [
+            ["the claim's commit when it is reported", JSON.stringify({ previous: B, commit: A }), [A, B], A],
+            ["the registry's commit when only it is reported", JSON.stringify({ commit: B }), [A, B], B],
+            ["else the first 40 hex digits, lowercased", JSON.stringify({ commit: B.toUpperCase() }), [A], B],
+            ["a 64-digit digest is no commit", JSON.stringify({ image: `sha256:${"ab".repeat(32)}`, commit: B }), [A], B],
+            ["41 hex digits are no commit", `${B}0`, [A], null],
+            ["no commit at all", "<h1>hello</h1>", [A, null], null],
+        ];
+        for (const [what, body, known, commit] of cases) {
+            it(what, () => expect(reportedCommit(body, known)).to.equal(commit));
+        }
     });
 });
