@@ -30,6 +30,13 @@ Commands:
   guard --events FILE | --config-only   the same rules for what pulumi up did, or the config alone
   serve [--port 8080] --remote URL  the Staging Dashboard and API: claims become pull requests
   fetch                             check out every claimed commit for the image builds
+  status [N…] [--json] [--timeout S] [--url-template T] [--registry-url URL]
+                                    what every slot really serves, against its claim
+
+For the workflows (they need gh and a token):
+  deployments --base REV [--repo OWNER/NAME] [--log-url URL]
+                                    record GitHub deployments for the slots changed since REV
+  report --status FILE --list FILE  open, update or close the "Staging slots need attention" issue
 
 Every command takes --stack NAME (default: staging) and --help. claim, repoint, release and
 extend take --pr: commit the edit on a new branch and open the pull request (gh), or print the
@@ -167,30 +174,37 @@ Options:
 ${STACK}
 `;
 
+const REGISTRY_URL = `  --registry-url URL    read the registry table (marts.staging_slots) with this connection
+                        string (default: $STAGING_REGISTRY_URL); read-only, with a timeout`;
+
 export const COMMENT_HELP = `\
-Usage: slots comment N [--from-stack] [--json] [--stack NAME]
-       slots comment --task T [--from-stack] [--json] [--stack NAME]
+Usage: slots comment N [--registry-url URL] [--from-stack] [--json] [--stack NAME]
+       slots comment --task T [--registry-url URL] [--from-stack] [--json] [--stack NAME]
 
 Prints the "Staging Deployment" markdown comment for the claim on slot N (or the slot held for
-task T), to paste into the task. "Deployed" is the real deployment time from the stack outputs
-(pulumi stack output --json) when the pulumi CLI can read them and they show the claim's commit;
-otherwise the comment says "Claimed: <time>" and "Deployed: pending (pulumi up)".
+task T), to paste into the task. "Deployed" is the real deployment time: from the registry when
+it is given (--registry-url or STAGING_REGISTRY_URL) and shows the claim deployed, else from the
+stack outputs (pulumi stack output --json) when the pulumi CLI can read them and they show the
+claim's commit; otherwise the comment says "Claimed: <time>" and "Deployed: pending (pulumi up)".
 
 Options:
   --task T              the slot this task holds (any case)
+${REGISTRY_URL}
   --from-stack          require the stack outputs (fail when pulumi cannot read them)
   --json                the fields and the markdown as JSON
 ${STACK}
 `;
 
 export const TABLE_HELP = `\
-Usage: slots table [--from-stack] [--json] [--stack NAME]
+Usage: slots table [--registry-url URL] [--from-stack] [--json] [--stack NAME]
 
 Prints the slot usage registry table in markdown, from the stack file. Deployed At is the real
-deployment time from the stack outputs when pulumi can read them, else "pending"; the registry
-row in the database holds it too.
+deployment time: from the registry when it is given (--registry-url or STAGING_REGISTRY_URL),
+else from the stack outputs when pulumi can read them; "pending" until pulumi up has deployed the
+claim.
 
 Options:
+${REGISTRY_URL}
   --from-stack          require the stack outputs (fail when pulumi cannot read them)
   --json                the rows and the markdown as JSON
 ${STACK}
@@ -236,4 +250,67 @@ commits no claim names any more. Without images it does nothing.
 
 Options:
 ${STACK}
+`;
+
+export const STATUS_HELP = `\
+Usage: slots status [N…] [--json] [--timeout S] [--url-template T] [--registry-url URL]
+                    [--stack NAME]
+
+Probes every slot (or slots N…) in parallel at https://staging-N.<domain>/api/version and
+compares the commit the app reports with the claim and, when read, the registry row:
+  serving    claimed, and the app reports the claimed commit
+  pending    claimed, the app reports another commit or none, and pulumi up has not deployed
+             the claim yet (the registry row is older, or the registry was not read)
+  drifted    the app reports a commit neither the claim nor the registry row holds
+  down       claimed, but no answer, a TLS error, a non-2xx answer, or nothing running although
+             pulumi up deployed it
+  free       Available, and the slot-is-free page (or nothing) answers
+  occupied   Available, yet an app answers
+Exit codes: 0 every claimed slot is serving, 1 otherwise (or a problem with the stack file),
+2 bad usage.
+
+Options:
+  --json                one JSON object with a "slots" array, for scripts
+  --timeout S           seconds each request may take (default: 5; at most 60); at most 50
+                        requests run at once, so 100 slots take at most twice that
+  --url-template T      probe T/api/version instead of the public URL, e.g.
+                        'http://127.0.0.1:{campaignUiPort}' on the droplet; placeholders
+                        {slot}, {identifier}, {domain}, {campaignUiPort}
+${REGISTRY_URL}
+${STACK}
+`;
+
+export const DEPLOYMENTS_HELP = `\
+Usage: slots deployments --base REV [--repo OWNER/NAME] [--log-url URL] [--timeout S]
+                         [--url-template T] [--registry-url URL] [--stack NAME]
+
+Run by the deploy workflow after pulumi up. For every slot whose claim changed since REV (the
+commit last deployed), records a GitHub deployment on the app's repository: environment
+staging-N, ref the claimed commit, environment URL the slot's URL, state success when slots
+status finds the slot serving, else failure. A released slot's deployments are marked inactive.
+Calls gh api; gh reads its token from GH_TOKEN (it needs Deployments: write on the app repository).
+
+Options:
+  --base REV            the commit last deployed (required)
+  --repo OWNER/NAME     the app's GitHub repository (default: from staging-slots:repository)
+  --log-url URL         the workflow run, linked from each deployment status
+  --timeout S, --url-template T, --registry-url URL
+                        as for slots status
+${STACK}
+`;
+
+export const REPORT_HELP = `\
+Usage: slots report --status FILE --list FILE [--run-url URL]
+
+Run by the daily report workflow. Reads the output of slots status --json (FILE) and slots list
+--json (FILE) and keeps one open issue titled "Staging slots need attention": created when a slot
+is down, drifted, occupied or stale (one line each: the slot, its holder, what to do), updated
+while anything is, closed when all is well. Calls gh; gh reads its token from GH_TOKEN and the
+repository from GH_REPO.
+
+Options:
+  --status FILE         what slots status --json printed
+  --list FILE           what slots list --json printed
+  --run-url URL         the workflow run, linked from the issue
+  -h, --help            show this help
 `;

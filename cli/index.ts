@@ -12,9 +12,11 @@ import { reportError } from "./commandErrors";
 import { diffCommand } from "./diff";
 import { fetchCommand } from "./fetch";
 import { CHECK_HELP, CLAIM_HELP, COMMENT_HELP, DIFF_HELP, EXTEND_HELP, FETCH_HELP, HELP, LIST_HELP, REDEPLOY_HELP, RELEASE_HELP, REPOINT_HELP, SERVE_HELP, TABLE_HELP } from "./help";
+import { DEPLOYMENTS_HELP, REPORT_HELP, STATUS_HELP } from "./help";
 import { Io, UsageError } from "./io";
 import { listCommand } from "./list";
 import { commentCommand, tableCommand } from "./markdown";
+import { statusCommand } from "./status";
 
 type Command = (argv: string[], io: Io) => Promise<number>;
 
@@ -33,6 +35,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     plan: async (argv, io) => (await import("./plan")).planCommand(argv, io),
     guard: async (argv, io) => (await import("./guard")).guardCommand(argv, io),
     serve: async (argv, io) => (await import("./serve")).serveCommand(argv, io),
+    status: statusCommand,
+    deployments: async (argv, io) => (await import("./githubDeployments")).deploymentsCommand(argv, io),
+    report: async (argv, io) => (await import("./report")).reportCommand(argv, io),
 };
 
 const HELPS: Readonly<Record<string, string>> = {
@@ -48,6 +53,9 @@ const HELPS: Readonly<Record<string, string>> = {
     table: TABLE_HELP,
     serve: SERVE_HELP,
     fetch: FETCH_HELP,
+    status: STATUS_HELP,
+    deployments: DEPLOYMENTS_HELP,
+    report: REPORT_HELP,
 };
 
 /** Runs `slots <argv>`; returns the exit code. Anything but a user or usage error is a bug and is thrown. */

@@ -1,4 +1,6 @@
-// `slots comment` and `slots table`: the seed's markdown, rendered from the stack file.
+// `slots comment` and `slots table`: the seed's markdown, rendered from the stack file, with the
+// real deployment times from the registry table when it is given and can be read, else from the
+// stack outputs.
 
 import { catalogue, slotLayout } from "../components/catalogue";
 import { Claim } from "../components/settings";
@@ -9,7 +11,28 @@ import { deployedAt, stackDeployments } from "./deployments";
 import { claimsOf } from "./diff";
 import { COMMENT_HELP, TABLE_HELP } from "./help";
 import { Io, UsageError, UserError } from "./io";
+import { RegistryReading, readRegistry, registryUrl } from "./registryRead";
+import { rowHoldsClaim } from "./slotState";
 import { readStack, requireSettings } from "./stack";
+
+const REGISTRY_TIMEOUT_MS = 5000;
+
+/** When the claim on `slot` was deployed, per the registry row; undefined when the row does not show it deployed. */
+export function registryDeployedAt(registry: RegistryReading, slot: number, claim: Claim): string | undefined {
+    const row = registry.kind === "rows" ? registry.rows.get(slot) : undefined;
+    return rowHoldsClaim(row, claim) && row?.deployedAt ? row.deployedAt : undefined;
+}
+
+/**
+ * The deployment time of each claim: the registry when a URL is given and it can be read (a note
+ * on stderr when it cannot), else the stack outputs (required with --from-stack).
+ */
+async function deploymentTimes(io: Io, url: string | undefined, stack: string, fromStack: boolean): Promise<(slot: number, claim: Claim) => string | undefined> {
+    const registry = await readRegistry(url, REGISTRY_TIMEOUT_MS);
+    if (url !== undefined && registry.kind === "skipped") io.stderr(`${registry.note}; Deployed comes from the stack outputs instead\n`);
+    const outputs = registry.kind === "rows" && !fromStack ? undefined : await stackDeployments(io, stack, fromStack);
+    return (slot, claim) => registryDeployedAt(registry, slot, claim) ?? deployedAt(outputs, slot, claim.commit);
+}
 
 /**
  * The seed's "Staging Deployment" comment for a claim. "Deployed" is the real deployment time
@@ -28,7 +51,7 @@ export function deploymentComment(slot: number, domain: string, claim: Claim, de
     ].join("\n") + "\n";
 }
 
-const READ_OPTIONS = { json: { type: "boolean" }, "from-stack": { type: "boolean" } } as const;
+const READ_OPTIONS = { json: { type: "boolean" }, "from-stack": { type: "boolean" }, "registry-url": { type: "string" } } as const;
 
 /** `slots comment N` / `slots comment --task T`. */
 export async function commentCommand(argv: readonly string[], io: Io): Promise<number> {
@@ -49,7 +72,8 @@ export async function commentCommand(argv: readonly string[], io: Io): Promise<n
             slot > settings.slotCount ? `there is no staging-${slot}: this stack has ${settings.slotCount} slots` : `staging-${slot} is not claimed; there is no deployment to describe`,
         ]);
     }
-    const deployed = deployedAt(await stackDeployments(io, args.stack, args.flag("from-stack")), slot, claim.commit);
+    const times = await deploymentTimes(io, registryUrl(args.string("registry-url"), io.env), args.stack, args.flag("from-stack"));
+    const deployed = times(slot, claim);
     const markdown = deploymentComment(slot, settings.domain, claim, deployed);
     if (args.flag("json")) {
         const layout = slotLayout(slot, settings.domain);
@@ -69,11 +93,11 @@ export async function tableCommand(argv: readonly string[], io: Io): Promise<num
         return 0;
     }
     const settings = requireSettings(readStack(io, args.stack), "print the table");
-    const deployments = await stackDeployments(io, args.stack, args.flag("from-stack"));
+    const times = await deploymentTimes(io, registryUrl(args.string("registry-url"), io.env), args.stack, args.flag("from-stack"));
     const usage = catalogue(settings.slotCount, settings.domain).map(({ slot }) => {
         const claim = settings.claims.get(slot);
         if (!claim) return { slot };
-        return { slot, claim, deployedAt: deployedAt(deployments, slot, claim.commit) ?? "pending" };
+        return { slot, claim, deployedAt: times(slot, claim) ?? "pending" };
     });
     const markdown = usageTable(usage);
     if (args.flag("json")) {

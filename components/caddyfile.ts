@@ -12,13 +12,23 @@ export interface CaddyfileOptions {
     readonly acmeEmail?: string;
 }
 
+// The free page's heading, by which `slots status` tells the page from an app's answer.
+function freeHeading(identifier: string): string {
+    return `<h1>${identifier} is free</h1>`;
+}
+
+/** Whether `body` is the page Caddy serves for slot `identifier` when nothing runs on its port. */
+export function isFreePage(body: string, identifier: string): boolean {
+    return body.includes(freeHeading(identifier));
+}
+
 function freePage(layout: SlotLayout): string {
     // Served with Caddy's `respond` inside backticks: the text must not contain a backtick.
     return [
         "<!doctype html>",
         `<html><head><meta charset="utf-8"><title>${layout.identifier} is free</title></head>`,
         "<body style=\"font-family: sans-serif; max-width: 40em; margin: 3em auto\">",
-        `<h1>${layout.identifier} is free</h1>`,
+        freeHeading(layout.identifier),
         `<p>No deployment is running on ${layout.identifier}. It is available to claim, or its deployment is being replaced.</p>`,
         "<p>To claim it, in the staging-slots repository:</p>",
         `<pre>npx slots claim --slot ${layout.slot} --task JOB-123 --owner you --branch your/branch</pre>`,

