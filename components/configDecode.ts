@@ -17,6 +17,8 @@ const STRING_KEYS = new Set([
     "sshHostKey",
     "acmeEmail",
     "projectName",
+    "databaseOnNewTask",
+    "volumesOnNewTask",
 ]);
 
 /** Decodes the engine's config map (`project:key` → string) into plain values keyed by bare key. */
