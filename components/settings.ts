@@ -180,7 +180,7 @@ export interface Settings {
  * key (of this project, of a provider, a secret) is a host setting, whatever the preview shows:
  * `slots guard` refuses a change to one without --allow-shared.
  */
-export const SLOT_LIST_KEYS: readonly string[] = ["claims"];
+export const SLOT_LIST_KEYS: readonly string[] = ["claims", "waitlist"];
 
 /** Secret keys: read with `requireSecret`/`getSecret`, never inside `claims`. */
 export const SECRET_KEYS = ["deployPrivateKey", "postgresPassword", "registryDatabaseUrl", "repositoryKey"] as const;

@@ -72,8 +72,6 @@ export const CLAIM_FIELDS = [
 ] as const;
 /** The fields of a waitlist entry, in the order the `slots` command writes them. */
 export const WAIT_FIELDS = ["owner", "task", "branch", "commit", "purpose", "pool", "requestedAt"] as const;
-/** Config keys that hold per-slot lists of would-be or actual holders, not host settings. */
-export const SLOT_LIST_KEYS = ["claims", "waitlist"] as const;
 const REQUIRED_CLAIM_FIELDS = ["owner", "task", "branch", "commit", "claimedAt"] as const;
 
 /** Every non-secret top-level key the program reads. */
