@@ -158,6 +158,7 @@ export class Writer {
                 claimedAt: text("claimedAt"),
                 pool: typeof c.pool === "string" ? c.pool : DEFAULTS.pool,
                 redeploy: 0,
+                resetDatabase: 0,
             });
         }
         return { ...settings, claims };
