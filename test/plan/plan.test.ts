@@ -79,6 +79,41 @@ describe("slots plan --base: what a stack file edit changes, by slot", function 
         });
     }
 
+    const WAITER = { owner: "bob", task: "JOB-7", branch: "feature/search", purpose: "QA", pool: "qa", requestedAt: "2026-11-23T11:00:00Z" };
+    const noChange: Array<{ title: string; base: Record<string, unknown>; head: Record<string, unknown> }> = [
+        { title: "joining the waitlist", base: CLAIMED, head: { ...CLAIMED, waitlist: [WAITER] } },
+        { title: "leaving the waitlist", base: { ...CLAIMED, waitlist: [WAITER, { ...WAITER, task: "JOB-8" }] }, head: { ...CLAIMED, waitlist: [{ ...WAITER, task: "JOB-8" }] } },
+        { title: "reordering the waitlist", base: { ...CLAIMED, waitlist: [WAITER, { ...WAITER, task: "JOB-8" }] }, head: { ...CLAIMED, waitlist: [{ ...WAITER, task: "JOB-8" }, WAITER] } },
+        { title: "setting a claim's expiresAt", base: CLAIMED, head: { ...baseValues(), claims: { "4": claim({ expiresAt: "2026-11-24T10:30:00Z" }) } } },
+        { title: "moving a claim's expiresAt", base: { ...baseValues(), claims: { "4": claim({ expiresAt: "2026-11-24T10:30:00Z" }) } }, head: { ...baseValues(), claims: { "4": claim({ expiresAt: "2026-11-26T10:30:00Z" }) } } },
+        { title: "setting maxClaimHours", base: CLAIMED, head: { ...CLAIMED, maxClaimHours: 72 } },
+    ];
+    for (const c of noChange) {
+        it(`changes no resource on ${c.title}`, async () => {
+            const base = repo.commit(c.base);
+            repo.write(c.head);
+            expect(await planJson(repo, base)).to.deep.equal([]);
+            const text = await plan(repo, ["--base", base]);
+            expect(text.stdout).to.match(/\nNo resource changes\.\n$/);
+        });
+    }
+
+    it("shows a handover to another task (a promotion) by the task key of the slot's registry row beside its deployment's change", async () => {
+        const base = repo.commit(CLAIMED);
+        repo.write({ ...baseValues(), claims: { "4": claim({ owner: "bob", task: "JOB-7", branch: "feature/search", commit: "fedcba9876543210fedcba9876543210fedcba98" }) } });
+        const changes = await planJson(repo, base);
+        expect(names(changes)).to.deep.equal(["update staging-4-deploy", "update staging-4-registry"]);
+        expect(changes[1].keys).to.include("task");
+    });
+
+    it("shows a resetDatabase bump as a replacement of the slot's deployment (triggers), and nothing else", async () => {
+        const base = repo.commit(CLAIMED);
+        repo.write({ ...baseValues(), claims: { "4": claim({ resetDatabase: 1 }) } });
+        const changes = await planJson(repo, base);
+        expect(names(changes)).to.deep.equal(["update staging-4-deploy"]);
+        expect(changes[0].keys).to.include.members(["triggers", "stdin", "delete"]);
+    });
+
     it("shows a re-point as a replacement of the deployment, forced by its triggers, with every changed input", async () => {
         const base = repo.commit(CLAIMED);
         repo.write({ ...baseValues(), claims: { "4": claim({ commit: "fedcba9876543210fedcba9876543210fedcba98" }) } });
