@@ -139,9 +139,10 @@ export class StagingSlot extends pulumi.ComponentResource {
                 pulumi.all([databaseUrl, args.databaseCaCertificate, args.images ?? []]).apply(([url, ca, images]) =>
                     deployStdin({
                         layout,
-                        // Only what changes what runs: an owner, task or purpose edit is the
-                        // registry row's, and never runs the deployment again.
-                        claim: { branch: claim.branch, commit: claim.commit, redeploy: claim.redeploy },
+                        // Only what changes what runs: an owner or purpose edit is the registry
+                        // row's, and never runs the deployment again; a task reaches it only as the
+                        // data owner's digest below, so a new task gets a fresh database.
+                        claim: { branch: claim.branch, commit: claim.commit, redeploy: claim.redeploy, resetDatabase: claim.resetDatabase },
                         repository: args.repository,
                         databaseUrl: url,
                         appEnv: args.appEnv,

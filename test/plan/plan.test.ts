@@ -102,7 +102,7 @@ describe("slots plan --base: what a stack file edit changes, by slot", function 
         const base = repo.commit(CLAIMED);
         repo.write({ ...baseValues(), claims: { "4": claim({ owner: "bob", task: "JOB-7", branch: "feature/search", commit: "fedcba9876543210fedcba9876543210fedcba98" }) } });
         const changes = await planJson(repo, base);
-        expect(names(changes)).to.deep.equal(["update staging-4-deploy", "update staging-4-registry"]);
+        expect(names(changes)).to.deep.equal(["replace staging-4-deploy", "update staging-4-registry"]);
         expect(changes[1].keys).to.include("task");
     });
 
@@ -110,8 +110,16 @@ describe("slots plan --base: what a stack file edit changes, by slot", function 
         const base = repo.commit(CLAIMED);
         repo.write({ ...baseValues(), claims: { "4": claim({ resetDatabase: 1 }) } });
         const changes = await planJson(repo, base);
-        expect(names(changes)).to.deep.equal(["update staging-4-deploy"]);
+        expect(names(changes)).to.deep.equal(["replace staging-4-deploy"]);
         expect(changes[0].keys).to.include.members(["triggers", "stdin", "delete"]);
+    });
+
+    it("runs the deployment again for a new task while a data policy is reset, so it can empty the database", async () => {
+        const base = repo.commit(CLAIMED);
+        repo.write({ ...baseValues(), claims: { "4": claim({ task: "JOB-124" }) } });
+        const changes = await planJson(repo, base);
+        expect(names(changes)).to.deep.equal(["update staging-4-deploy", "update staging-4-registry"]);
+        expect(changes[0].keys).to.deep.equal(["stdin"]);
     });
 
     it("shows a re-point as a replacement of the deployment, forced by its triggers, with every changed input", async () => {
@@ -125,15 +133,18 @@ describe("slots plan --base: what a stack file edit changes, by slot", function 
         expect(text.stdout).to.contain("2 changes: 0 to create, 1 to update, 1 to replace, 0 to delete.\n");
     });
 
-    const cosmetic: Array<{ field: string; value: string }> = [
+    // A new task redeploys only for its data (databaseOnNewTask / volumesOnNewTask reset, the
+    // default): with both keep it is as cosmetic as an owner.
+    const KEEP = { databaseOnNewTask: "keep", volumesOnNewTask: "keep" };
+    const cosmetic: Array<{ field: string; value: string; values?: Record<string, unknown> }> = [
         { field: "owner", value: "bob" },
-        { field: "task", value: "JOB-124" },
+        { field: "task", value: "JOB-124", values: KEEP },
         { field: "purpose", value: "QA for PR #124" },
     ];
     for (const c of cosmetic) {
-        it(`never redeploys for a new ${c.field}: only the slot's registry row changes`, async () => {
-            const base = repo.commit(CLAIMED);
-            repo.write({ ...baseValues(), claims: { "4": claim({ [c.field]: c.value }) } });
+        it(`never redeploys for a new ${c.field}${c.values ? " (data policies keep)" : ""}: only the slot's registry row changes`, async () => {
+            const base = repo.commit({ ...CLAIMED, ...c.values });
+            repo.write({ ...baseValues(), ...c.values, claims: { "4": claim({ [c.field]: c.value }) } });
             const changes = await planJson(repo, base);
             expect(changes).to.deep.equal([
                 { op: "update", slot: 4, type: "pulumi-nodejs:dynamic:Resource", name: "staging-4-registry", keys: [c.field] },

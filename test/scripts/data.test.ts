@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
 
+import { dataOwnerKey } from "../../components/scripts";
 import { AppRepo, createAppRepo } from "../fixtures/appRepo";
 import { usePostgres } from "../helpers/postgres";
 import { describeNeeds } from "../helpers/tools";
@@ -122,7 +123,7 @@ describeNeeds(TOOLS, "slot data on a new task, and disk hygiene, executed", func
         ok(await deploy({ commit: repo.first, task: "JOB-1" }));
         expect(await rows(dbA)).to.deep.equal({ campaigns: 1, jobs: 1 });
         expect(events()).to.deep.equal([]);
-        expect(readFileSync(path.join(droplet.root, `staging-${A}`, "data-owner"), "utf8")).to.equal("JOB-1\n0\n");
+        expect(readFileSync(path.join(droplet.root, `staging-${A}`, "data-owner"), "utf8")).to.equal(`${dataOwnerKey("JOB-1")}\n0\n`);
     });
 
     it("a new task: the app is stopped, its volumes removed, every object of the role dropped and its schemas recreated; the role, its login and the other slot's rows stay", async function () {
@@ -130,13 +131,13 @@ describeNeeds(TOOLS, "slot data on a new task, and disk hygiene, executed", func
         const r = await deploy({ commit: repo.second, task: "JOB-2", owner: "bob" });
         ok(r);
         expect(events()).to.deep.equal([`down staging-${A}`, `volumes-removed staging-${A}`, "run psql"]);
-        expect(r.stderr).to.contain(`claim goes to task JOB-2: emptied the database of staging-${A}`);
+        expect(r.stderr).to.contain(`the claim is for another task: emptied the database of staging-${A}`);
         expect(await rows(dbA)).to.deep.equal({ campaigns: null, jobs: null });
         const schema = await query(dbA.url, "SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = 'app'");
         expect(schema).to.deep.equal([{ owner: dbA.role }]);
         expect(await query(adminUrl, `SELECT rolname FROM pg_roles WHERE rolname = '${dbA.role}' AND rolcanlogin`)).to.have.length(1);
         expect(await rows(dbB)).to.deep.equal({ campaigns: 1, jobs: 1 });
-        expect(readFileSync(path.join(droplet.root, `staging-${A}`, "data-owner"), "utf8")).to.equal("JOB-2\n0\n");
+        expect(readFileSync(path.join(droplet.root, `staging-${A}`, "data-owner"), "utf8")).to.equal(`${dataOwnerKey("JOB-2")}\n0\n`);
         // The connection settings went to psql in a file that is gone, never on a command line.
         expect(dockerCalls(droplet).find((c) => c.startsWith("run "))).to.match(/^run --rm -i --network host --env-file \S+ postgres:16-alpine psql -X -q -v ON_ERROR_STOP=1$/);
         expect(dockerCalls(droplet).join("\n")).to.not.contain(new URL(dbA.url).password);
@@ -168,21 +169,32 @@ describeNeeds(TOOLS, "slot data on a new task, and disk hygiene, executed", func
         ok(await deploy({ commit: repo.first, task: "JOB-2" }, keep));
         expect(events()).to.deep.equal([]);
         expect(await rows(dbA)).to.deep.equal({ campaigns: 1, jobs: 1 });
+        // Recorded under keep: the first claim after the policy changes adopts the data, the next
+        // task gets fresh volumes.
         ok(await deploy({ commit: repo.first, task: "JOB-3" }, { databaseOnNewTask: "keep" }));
+        expect(events()).to.deep.equal([]);
+        ok(await deploy({ commit: repo.first, task: "JOB-4" }, { databaseOnNewTask: "keep" }));
         expect(events()).to.deep.equal([`down staging-${A}`, `volumes-removed staging-${A}`]);
         expect(await rows(dbA)).to.deep.equal({ campaigns: 1, jobs: 1 });
     });
 
-    it("before data-owner existed, version.json tells whose data it is", async function () {
+    it("a slot deployed before data-owner existed adopts its data, whatever the task; the next task starts fresh", async function () {
         ok(await deploy({ commit: repo.first, task: "JOB-1" }));
-        const owner = path.join(droplet.root, `staging-${A}`, "data-owner");
-        unlinkSync(owner);
-        ok(await deploy({ commit: repo.second, task: "JOB-1" }));
-        expect(events()).to.deep.equal([]);
-        unlinkSync(owner);
+        unlinkSync(path.join(droplet.root, `staging-${A}`, "data-owner"));
         ok(await deploy({ commit: repo.second, task: "JOB-2" }));
+        expect(events()).to.deep.equal([]);
+        expect(await rows(dbA)).to.deep.equal({ campaigns: 1, jobs: 1 });
+        ok(await deploy({ commit: repo.second, task: "JOB-3" }));
         expect(events()).to.deep.equal([`down staging-${A}`, `volumes-removed staging-${A}`, "run psql"]);
         expect(await rows(dbA)).to.deep.equal({ campaigns: null, jobs: null });
+    });
+
+    it("never sends the task's name to the droplet, only its digest", async function () {
+        const cmd = (await slotCommands({ [String(A)]: { commit: repo.first, task: "JOB-Secret-42" } }, { repository: repo.url, slotCount: 100 })).get(A);
+        expect(cmd?.stdin).to.not.contain("JOB-Secret-42");
+        expect(cmd?.stdin).to.contain(`DATA_OWNER=${dataOwnerKey("job-secret-42")}`);
+        const keep = (await slotCommands({ [String(A)]: { commit: repo.first } }, { repository: repo.url, slotCount: 100, databaseOnNewTask: "keep", volumesOnNewTask: "keep" })).get(A);
+        expect(keep?.stdin).to.not.contain("DATA_OWNER=");
     });
 
     it("the seed command runs after a reset only, with its arguments as data", async function () {

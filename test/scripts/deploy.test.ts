@@ -417,8 +417,11 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         it("owner, task and purpose with ; $() backticks and quotes pass validation and never reach the droplet", async function () {
             expect(await programErr({ [A]: { commit: repo.first, ...payloads } })).to.equal(undefined);
             const cmd = await command(A, { commit: repo.first, ...payloads });
-            // They are the registry row's: the deployment's command, stdin and release carry none of them.
-            expect(await command(A, { commit: repo.first })).to.deep.equal(cmd);
+            // They are the registry row's: the deployment's command, stdin and release carry none of
+            // them; the task only as the data owner's digest (a hex string), never its text.
+            const plain = await command(A, { commit: repo.first });
+            expect({ ...cmd, stdin: withStdinLine(cmd.stdin, "DATA_OWNER", dataOwnerKey("JOB-123")) }).to.deep.equal(plain);
+            expect(stdinValue(cmd.stdin, "DATA_OWNER")).to.equal(dataOwnerKey(payloads.task)).and.match(/^[0-9a-f]{16}$/);
             const r = await run(droplet, cmd.create, cmd.stdin, hostileEnv);
             ok(r);
             expect(existsSync(marker), "marker file").to.equal(false);

@@ -296,6 +296,9 @@ describe("GitHub workflows", () => {
             expect(check).to.be.lessThan(preview);
             for (const s of steps.slice(2)) expect(s.if, s.name ?? s.uses ?? s.run).to.equal("steps.stack.outputs.stack-only == 'true'");
             expect(steps[preview].with).to.deep.include({ command: "preview", "comment-on-pr": true, "edit-pr-comment": true, policyPacks: "policy" });
+        });
+    });
+
     describe("expire.yml: expiry as a reviewed pull request", () => {
         const wf = load("expire.yml");
         const steps = wf.jobs.expire.steps;
