@@ -119,7 +119,7 @@ export function deployStdin(p: DeployParams): string {
         ["DATABASE_ON_NEW_TASK", p.data.databaseOnNewTask],
         ["VOLUMES_ON_NEW_TASK", p.data.volumesOnNewTask],
         ["RESET_DATABASE", String(p.claim.resetDatabase ?? 0)],
-        ["PSQL_IMAGE", PSQL_IMAGE],
+        ["DATABASE_CLIENT", PSQL_IMAGE],
         ...(p.data.seedCommand
             ? [["SEED_SERVICE", p.data.seedCommand.service] as [string, string], ...p.data.seedCommand.args.map((a): [string, string] => ["SEED_ARG", a])]
             : []),

@@ -21,7 +21,7 @@ while IFS= read -r line || [[ -n $line ]]; do
   [[ $value != *[[:cntrl:]]* ]] || die "parameter $key contains a control character"
   case $key in
     SLOT|BRANCH|COMMIT|REPOSITORY|DATABASE_URL|DATABASE_CA_CERT|DEPLOYMENT_ID|HEALTH_TIMEOUT|\
-    DATABASE_ON_NEW_TASK|VOLUMES_ON_NEW_TASK|RESET_DATABASE|PSQL_IMAGE|SEED_SERVICE|PRUNE_AFTER_HOURS|MIN_FREE_DISK_GB|DATA_OWNER)
+    DATABASE_ON_NEW_TASK|VOLUMES_ON_NEW_TASK|RESET_DATABASE|DATABASE_CLIENT|SEED_SERVICE|PRUNE_AFTER_HOURS|MIN_FREE_DISK_GB|DATA_OWNER)
       # A second line for the same key would mean a value smuggled in a line break.
       [[ -z ${param[$key]+set} ]] || die "parameter $key given twice"
       param[$key]=$value
@@ -49,14 +49,14 @@ health_timeout=${param[HEALTH_TIMEOUT]:-300}
 database_on_new_task=${param[DATABASE_ON_NEW_TASK]:-reset}
 volumes_on_new_task=${param[VOLUMES_ON_NEW_TASK]:-reset}
 reset_counter=${param[RESET_DATABASE]:-0}
-psql_image=${param[PSQL_IMAGE]:-postgres:16-alpine}
+psql_image=${param[DATABASE_CLIENT]:-postgres:16-alpine}
 seed_service=${param[SEED_SERVICE]:-}
 prune_hours=${param[PRUNE_AFTER_HOURS]:-72}
 min_free_gb=${param[MIN_FREE_DISK_GB]:-5}
 [[ $database_on_new_task == reset || $database_on_new_task == keep ]] || die "DATABASE_ON_NEW_TASK must be reset or keep"
 [[ $volumes_on_new_task == reset || $volumes_on_new_task == keep ]] || die "VOLUMES_ON_NEW_TASK must be reset or keep"
 [[ $reset_counter =~ ^(0|[1-9][0-9]{0,8})$ ]] || die "RESET_DATABASE must be a whole number"
-[[ $psql_image =~ ^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9._-]+$ ]] || die "bad PSQL_IMAGE"
+[[ $psql_image =~ ^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9._-]+$ ]] || die "bad DATABASE_CLIENT"
 [[ -z $seed_service || $seed_service =~ ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$ ]] || die "bad SEED_SERVICE"
 ((${#seed_args[@]} == 0)) || [[ -n $seed_service ]] || die "SEED_ARG without SEED_SERVICE"
 [[ $prune_hours =~ ^[1-9][0-9]{0,4}$ ]] || die "PRUNE_AFTER_HOURS must be a number of hours"

@@ -58,7 +58,14 @@ describe("upgrading to hosts and images", function () {
             const r = await runCommand(planCommand, dir, ["--base", "HEAD"]);
             expect(r.code, r.stderr).to.equal(0);
             expect(r.stderr).to.not.contain("cannot evaluate the program");
-            expect(r.stdout).to.equal("Pulumi.staging.yaml and the program: working tree against HEAD (offline evaluation of each side with its own program)\nNo resource changes.\n");
+            // Hosts and images change nothing. The one change is the data policy's (a fresh
+            // database for a new task, the disk floor and pruning): a new deploy script and its
+            // parameters, so each claimed slot's deployment runs once more after the upgrade.
+            expect(r.stdout).to.equal(
+                "Pulumi.staging.yaml and the program: working tree against HEAD (offline evaluation of each side with its own program)\n\n" +
+                    "staging-4\n  ~ update command:remote:Command staging-4-deploy: create, stdin [secret]\n\n" +
+                    "1 change: 0 to create, 1 to update, 0 to replace, 0 to delete.\n",
+            );
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }

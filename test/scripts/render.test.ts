@@ -33,11 +33,11 @@ describe("script rendering", function () {
 
     it("hands the data policy, seed command, prune age and disk floor to the deploy script as stdin lines", function () {
         const lines = stdin({ ...CLAIM, resetDatabase: 2 });
-        expect(lines.filter((l) => /^(DATABASE_ON|VOLUMES_ON|RESET_DATABASE|PSQL_IMAGE|SEED_|PRUNE|MIN_FREE)/.test(l))).to.deep.equal([
+        expect(lines.filter((l) => /^(DATABASE_ON|VOLUMES_ON|RESET_DATABASE|DATABASE_CLIENT|SEED_|PRUNE|MIN_FREE)/.test(l))).to.deep.equal([
             "DATABASE_ON_NEW_TASK=reset",
             "VOLUMES_ON_NEW_TASK=keep",
             "RESET_DATABASE=2",
-            "PSQL_IMAGE=postgres:16-alpine",
+            "DATABASE_CLIENT=postgres:16-alpine",
             "SEED_SERVICE=campaign-ui",
             "SEED_ARG=python",
             "SEED_ARG=-m",
