@@ -5,6 +5,7 @@
 import { writeFileSync } from "node:fs";
 
 import { slotLayout } from "../components/catalogue";
+import { newClaimExpiry, utcTimestamp } from "../components/expiry";
 import { Claim, DEFAULTS, Settings } from "../components/settings";
 import { branchProblem, parseTimestamp, taskKey } from "../components/validation";
 import { stackFilePath } from "../offline/stackFile";
@@ -17,7 +18,8 @@ import { CLAIM_HELP, EXTEND_HELP, REDEPLOY_HELP, RELEASE_HELP, REPOINT_HELP } fr
 import { Io, UsageError, UserError } from "./io";
 import { checkPullRequest, editBranch, openPullRequest } from "./pullRequest";
 import { Edited, Stack, editStack, readStack, requireSettings } from "./stack";
-import { FieldValue, insertClaim, quoteCommit, removeClaim, setClaimField } from "./yamlEdit";
+import { queueLines, releaseWithPromotion, waitingFor } from "./waitlist";
+import { FieldValue, appendWaiter, insertClaim, quoteCommit, removeClaim, removeWaiters, setClaimField } from "./yamlEdit";
 
 function id(slot: number): string {
     return `staging-${slot}`;
@@ -28,9 +30,7 @@ function holding(slot: number, c: Claim): string {
 }
 
 /** `YYYY-MM-DDTHH:MM:SSZ`, the form validation accepts. */
-export function timestamp(d: Date): string {
-    return `${d.toISOString().slice(0, 19)}Z`;
-}
+export const timestamp = utcTimestamp;
 
 function heldAtBase(base: BaseClaims | undefined, slot: number): string | undefined {
     const c = base?.claims.get(slot);
@@ -82,8 +82,9 @@ export function chooseSlot(settings: Settings, request: { task: string; pool: st
     }
     const free = members.find((s) => !claims.has(s) && !base?.claims.has(s));
     if (free === undefined) {
+        const ahead = waitingFor(settings, request.pool);
         throw new UserError([
-            `pool ${request.pool} has no free slot; ask a holder whether they are done (slots release N frees one):`,
+            `pool ${request.pool} has no free slot; add --wait to queue; ${ahead} ahead of you. Or ask a holder whether they are done (slots release N frees one):`,
             ...members.map((s) => {
                 const c = claims.get(s);
                 if (!c) return `  ${heldAtBase(base, s) ?? id(s)}`;
@@ -180,6 +181,10 @@ export interface ClaimRequest {
     readonly slot?: number;
     readonly purpose?: string;
     readonly longRunning?: string;
+    /** When the claim ends (`YYYY-MM-DDTHH:MM:SSZ`); bounded by maxClaimHours, which applies when absent. */
+    readonly until?: string;
+    /** Join the pool's waitlist when the pool is full, instead of being refused. */
+    readonly wait?: boolean;
 }
 
 /** A claim ready to be written: its fields, and the base branch's claims it is chosen against. */
@@ -187,6 +192,13 @@ export interface PreparedClaim {
     readonly request: ClaimRequest;
     readonly values: Readonly<Record<string, FieldValue>>;
     readonly base: BaseClaims | undefined;
+    /** The pool was full and the request waits: the edit queues it (applyWait) instead. */
+    readonly queue: boolean;
+}
+
+/** Whether every slot of `pool` is held, in the file or on the base branch. */
+function poolFull(settings: Settings, pool: string, base: BaseClaims | undefined): boolean {
+    return settings.pools[pool]?.every((n) => settings.claims.has(n) || base?.claims.has(n) === true) === true;
 }
 
 /**
@@ -199,13 +211,23 @@ export async function prepareClaim(io: Io, stack: string, request: ClaimRequest,
     if (why) throw new UserError([`branch "${request.branch}" ${why}`]);
     const current = readStack(io, stack);
     const settings = requireSettings(current, "claim a slot");
-    const commit = request.commit === undefined ? await branchHead(io, settings.repository, request.branch) : await givenCommit(io, settings, request.commit, request.branch);
     const base = claimsAt(current, io.cwd, baseRev, io.now());
-    const values: Record<string, FieldValue> = { owner: request.owner, task: request.task, branch: request.branch, commit, claimedAt: timestamp(io.now()) };
+    // A waiter without a commit gets its branch head when it is promoted, not today.
+    const queue = request.wait === true && poolFull(settings, request.pool, base);
+    const given = request.commit === undefined ? undefined : await givenCommit(io, settings, request.commit, request.branch);
+    const commit = given ?? (queue ? undefined : await branchHead(io, settings.repository, request.branch));
+    let expiresAt: string | undefined;
+    try {
+        expiresAt = newClaimExpiry(io.now(), request.until, settings.maxClaimHours);
+    } catch (e) {
+        throw new UserError([(e as Error).message]);
+    }
+    const values: Record<string, FieldValue> = { owner: request.owner, task: request.task, branch: request.branch, ...(commit ? { commit } : {}), claimedAt: timestamp(io.now()) };
     if (request.purpose !== undefined) values.purpose = request.purpose;
     if (request.pool !== DEFAULTS.pool) values.pool = request.pool;
     if (request.longRunning !== undefined) values.longRunning = request.longRunning;
-    return { request, values, base };
+    if (expiresAt !== undefined) values.expiresAt = expiresAt;
+    return { request, values, base, queue };
 }
 
 /**
@@ -219,10 +241,33 @@ export function claimSlot(current: Stack, claim: PreparedClaim, view: (s: Settin
 }
 
 /** The claim edit, for editStack: chooses the slot in the fresh file and writes the claim there. */
-export function applyClaim(fresh: Stack, claim: PreparedClaim, view?: (s: Settings) => Settings): { slot: number; outcome: number } {
+export function applyClaim(fresh: Stack, claim: PreparedClaim, view?: (s: Settings) => Settings): { slot: number; waitlist: boolean; outcome: number } {
     const chosen = claimSlot(fresh, claim, view);
+    if (claim.values.commit === undefined) throw new UserError([`a slot of pool ${claim.request.pool} became free while the command ran; run it again`]);
     insertClaim(fresh.doc, chosen, claim.values);
-    return { slot: chosen, outcome: chosen };
+    // A waiting task that finds a free slot leaves the queue in the same edit.
+    const waiting = requireSettings(fresh, "claim a slot").waitlist.findIndex((w) => taskKey(w.task) === taskKey(claim.request.task));
+    if (waiting >= 0) removeWaiters(fresh.doc, [waiting]);
+    return { slot: chosen, waitlist: waiting >= 0, outcome: chosen };
+}
+
+/**
+ * The queue edit, for editStack: appends the prepared claim to the waitlist as an entry queued
+ * at `now`; its outcome is the entry's position among its pool's waiters. Refuses a task that
+ * holds a slot or already waits, and a pool that has a free slot again.
+ */
+export function applyWait(fresh: Stack, claim: PreparedClaim, now: Date): { slot: number[]; waitlist: true; outcome: number } {
+    const settings = requireSettings(fresh, "join the waitlist");
+    const { task, pool, owner, branch, purpose } = claim.request;
+    const waiting = settings.waitlist.find((w) => taskKey(w.task) === taskKey(task));
+    if (waiting) throw new UserError([`task ${task} already waits for pool ${waiting.pool} since ${waiting.requestedAt}; slots list shows its position (slots unwait --task ${task} leaves the queue)`]);
+    for (const [held, c] of settings.claims) {
+        if (taskKey(c.task) === taskKey(task)) throw new UserError([`task ${task} already holds ${holding(held, c)}; a task either holds a slot or waits`]);
+    }
+    if (!poolFull(settings, pool, claim.base)) throw new UserError([`a slot of pool ${pool} became free while the command ran; run it again to claim it`]);
+    const commit = claim.values.commit;
+    appendWaiter(fresh.doc, { owner, task, branch, ...(commit !== undefined ? { commit } : {}), ...(purpose !== undefined ? { purpose } : {}), pool, requestedAt: timestamp(now) });
+    return { slot: [], waitlist: true, outcome: waitingFor(settings, pool) + 1 };
 }
 
 /** The release edit, for editStack: removes the claim on `slot`. */
@@ -243,6 +288,8 @@ export async function claimCommand(argv: readonly string[], io: Io): Promise<num
         purpose: { type: "string" },
         "long-running": { type: "string" },
         base: { type: "string" },
+        until: { type: "string" },
+        wait: { type: "boolean" },
         ...PR_OPTION,
     } as const;
     const args = parseCommand(argv, options, CLAIM_HELP, 0);
@@ -253,6 +300,9 @@ export async function claimCommand(argv: readonly string[], io: Io): Promise<num
     const missing = ["task", "owner", "branch"].filter((o) => args.string(o) === undefined);
     if (missing.length > 0) throw new UsageError(`missing ${missing.map((o) => `--${o}`).join(", ")}`, CLAIM_HELP);
     const requested = args.string("slot");
+    const wait = args.flag("wait");
+    if (wait && requested !== undefined) throw new UsageError("--wait queues for the next free slot of a pool; leave out --slot", CLAIM_HELP);
+    const untilText = args.string("until");
     const optional = (name: string, key: keyof ClaimRequest): Partial<ClaimRequest> => {
         const v = args.string(name);
         return v === undefined ? {} : { [key]: v };
@@ -266,15 +316,24 @@ export async function claimCommand(argv: readonly string[], io: Io): Promise<num
         ...optional("commit", "commit"),
         ...optional("purpose", "purpose"),
         ...optional("long-running", "longRunning"),
+        ...(untilText === undefined ? {} : { until: untilTimestamp(untilText, io.now()) }),
+        ...(wait ? { wait } : {}),
     };
     const claim = await prepareClaim(io, args.stack, request, args.string("base"));
     // Refuse what is in the way before --pr looks at git, so the plain refusal comes first.
-    claimSlot(readStack(io, args.stack), claim);
-    const pr = await prepareEdit(io, args, "claim", request.task);
+    if (!claim.queue) claimSlot(readStack(io, args.stack), claim);
+    const pr = await prepareEdit(io, args, claim.queue ? "wait" : "claim", request.task);
 
+    if (claim.queue) {
+        const queued = await editStack(io, args.stack, (fresh: Stack) => applyWait(fresh, claim, io.now()));
+        const lead = `Pool ${request.pool} is full: ${request.task} joined its waitlist at position ${queued.outcome}; when a slot of ${request.pool} is released, the first waiter takes it in the same edit.`;
+        await finishEdit(io, queued, lead, pr, `Queue ${request.task} for a slot of pool ${request.pool}`);
+        return 0;
+    }
     const edited = await editStack(io, args.stack, (fresh: Stack) => applyClaim(fresh, claim));
     const url = edited.after.result.settings ? slotLayout(edited.outcome, edited.after.result.settings.domain).url : "";
-    await finishEdit(io, edited, `Claimed ${id(edited.outcome)} for ${request.task}${url ? `: ${url}` : ""}`, pr, `Claim ${id(edited.outcome)} for ${request.task}`);
+    const ends = typeof claim.values.expiresAt === "string" ? ` (expires ${claim.values.expiresAt})` : "";
+    await finishEdit(io, edited, `Claimed ${id(edited.outcome)} for ${request.task}${url ? `: ${url}` : ""}${ends}`, pr, `Claim ${id(edited.outcome)} for ${request.task}`);
     return 0;
 }
 
@@ -316,7 +375,7 @@ export async function repointCommand(argv: readonly string[], io: Io): Promise<n
 
 /** `slots release`. */
 export async function releaseCommand(argv: readonly string[], io: Io): Promise<number> {
-    const args = parseCommand(argv, { task: { type: "string" }, ...PR_OPTION }, RELEASE_HELP, 1);
+    const args = parseCommand(argv, { task: { type: "string" }, "no-promote": { type: "boolean" }, ...PR_OPTION }, RELEASE_HELP, 1);
     if (args.help) {
         io.stdout(RELEASE_HELP);
         return 0;
@@ -331,8 +390,10 @@ export async function releaseCommand(argv: readonly string[], io: Io): Promise<n
         return 0;
     }
     const pr = await prepareEdit(io, args, "release", typeof held.task === "string" ? held.task : id(slot));
-    const edited = await editStack(io, args.stack, (fresh: Stack) => applyRelease(fresh, slot));
-    await finishEdit(io, edited, `Released ${id(slot)}; its database is kept.`, pr, `Release ${id(slot)}${typeof held.task === "string" ? ` (${held.task})` : ""}`);
+    const { plan, edited } = await releaseWithPromotion(io, args.stack, !args.flag("no-promote"), () => [slot]);
+    const promoted = plan.promotions.map((p) => p.entry.task);
+    const lead = [`Released ${id(slot)}${promoted.length > 0 ? "" : "; its database is kept"}.`, ...queueLines(plan)].join("\n");
+    await finishEdit(io, edited, lead, pr, `Release ${id(slot)}${typeof held.task === "string" ? ` (${held.task})` : ""}${promoted.length > 0 ? `, promote ${promoted.join(", ")}` : ""}`);
     return 0;
 }
 
@@ -360,13 +421,18 @@ export async function redeployCommand(argv: readonly string[], io: Io): Promise<
 }
 
 /**
- * The end of a claim from `--until`: a date (`2026-12-01`, midnight UTC at its start) or a UTC
- * date-time (`2026-12-01T18:00Z`, `2026-12-01T18:00:00Z`), as the `YYYY-MM-DDTHH:MM:SSZ` the
- * stack file holds; a UserError naming the option otherwise.
+ * The end of a claim from `--until`: a date (`2026-12-01`, midnight UTC at its start), a UTC
+ * date-time (`2026-12-01T18:00Z`, `2026-12-01T18:00:00Z`) or a duration from now (`36h`, `3d`),
+ * as the `YYYY-MM-DDTHH:MM:SSZ` the stack file holds; a UserError naming the option otherwise.
  */
 export function untilTimestamp(text: string, now: Date): string {
+    const duration = /^([1-9]\d{0,4})([hd])$/.exec(text.trim());
     const m = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2})(:\d{2})?Z)?$/.exec(text.trim());
-    const value = m ? `${m[1]}T${m[2] ?? "00:00"}${m[3] ?? ":00"}Z` : "";
+    const value = duration
+        ? timestamp(new Date(now.getTime() + Number(duration[1]) * (duration[2] === "d" ? 24 : 1) * 3600_000))
+        : m
+          ? `${m[1]}T${m[2] ?? "00:00"}${m[3] ?? ":00"}Z`
+          : "";
     const at = parseTimestamp(value);
     if (!at) throw new UserError([`--until "${text}" is not a UTC date or time; write it like 2026-12-01 or 2026-12-01T18:00Z`]);
     if (at.getTime() <= now.getTime()) throw new UserError([`--until ${value} is not in the future; give a later date (it is now ${timestamp(now)})`]);

@@ -2,7 +2,8 @@
 // reads in a pull request. Works on the decoded values of both versions, so it can describe a
 // change even when one side has problems (`slots check` is the place to judge them).
 
-import { CLAIM_FIELDS } from "../components/validation";
+import { DEFAULTS } from "../components/settings";
+import { CLAIM_FIELDS, WAIT_FIELDS } from "../components/validation";
 import { hostConfigChanges } from "../offline/configChanges";
 import { Args, parseCommand } from "./args";
 import { DIFF_HELP } from "./help";
@@ -52,18 +53,20 @@ function deployed(c: RawClaim): string {
     return `${show("branch", c.branch)} @ ${show("commit", c.commit)}`;
 }
 
-/** The sentence for one slot's change. */
-export function describeChange(id: string, before: RawClaim | null, after: RawClaim | null, fields: readonly string[]): string {
+/** The sentence for one slot's change; `dataKept` when databaseOnNewTask is keep. */
+export function describeChange(id: string, before: RawClaim | null, after: RawClaim | null, fields: readonly string[], dataKept = false): string {
     if (!before && after) return `${id}: Available → ${holder(after)}, ${deployed(after)}`;
     if (before && !after) return `${id}: ${holder(before)} → Available`;
     const b = before as RawClaim;
     const a = after as RawClaim;
     if (fields.includes("owner") || fields.includes("task")) {
-        return `${id}: ${holder(b)} → ${holder(a)}, ${deployed(a)}`;
+        const reset = fields.includes("task") && !dataKept ? " (new task: the deployment empties the slot's database first)" : "";
+        return `${id}: ${holder(b)} → ${holder(a)}, ${deployed(a)}${reset}`;
     }
     const parts = fields.map((f) => {
         if (f === "redeploy") return `redeploy ${show(f, b[f] ?? 0)} → ${show(f, a[f] ?? 0)} (deploys ${deployed(a)} again)`;
         if (f === "expiresAt") return a[f] === undefined ? "end removed (open-ended)" : `until ${String(a[f])}`;
+        if (f === "resetDatabase") return `resetDatabase ${show(f, b[f] ?? 0)} → ${show(f, a[f] ?? 0)} (the deployment empties the slot's database)`;
         if (f === "longRunning") {
             return a[f] === undefined ? "long-running note removed" : `long-running: ${show(f, a[f])}`;
         }
@@ -86,7 +89,7 @@ export function diffClaims(before: Readonly<Record<string, unknown>>, after: Rea
         const fields = keys.filter((k) => JSON.stringify(was?.[k]) !== JSON.stringify(now?.[k]));
         if (was && now && fields.length === 0) continue;
         const change = !was ? "claimed" : !now ? "released" : "updated";
-        changes.push({ slot, id, change, before: was, after: now, fields, summary: describeChange(id, was, now, fields) });
+        changes.push({ slot, id, change, before: was, after: now, fields, summary: describeChange(id, was, now, fields, after.databaseOnNewTask === "keep") });
     }
     return changes;
 }
@@ -103,6 +106,40 @@ function analyseAt(stack: string, current: Stack, text: string, base: string, no
     }
 }
 
+function waitersOf(raw: Readonly<Record<string, unknown>>): RawClaim[] {
+    const list = raw.waitlist;
+    if (!Array.isArray(list)) return [];
+    return list.map((w: unknown) => (typeof w === "object" && w !== null && !Array.isArray(w) ? (w as RawClaim) : {}));
+}
+
+/** Sentences for what changed in the waitlist: who joined (and where), who left (and why), reordering. */
+export function diffWaitlist(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): string[] {
+    const b = waitersOf(before);
+    const a = waitersOf(after);
+    const task = (w: RawClaim): string => show("task", w.task);
+    const pool = (w: RawClaim): string => (typeof w.pool === "string" ? w.pool : DEFAULTS.pool);
+    const holders = new Map([...claimsOf(after)].map(([slot, c]) => [show("task", c.task), slot]));
+    const lines: string[] = [];
+    for (const w of a) {
+        const was = b.find((x) => task(x) === task(w));
+        if (!was) {
+            const ahead = a.slice(0, a.indexOf(w)).filter((x) => pool(x) === pool(w)).length;
+            lines.push(`waitlist: ${task(w)} (${show("owner", w.owner)}) joins the queue for pool ${pool(w)} at position ${ahead + 1}, ${show("branch", w.branch)}${w.commit === undefined ? " (its head when promoted)" : ` @ ${show("commit", w.commit)}`}`);
+            continue;
+        }
+        const fields = WAIT_FIELDS.filter((f) => JSON.stringify(was[f]) !== JSON.stringify(w[f]));
+        if (fields.length > 0) lines.push(`waitlist: ${task(w)}'s entry changed: ${fields.map((f) => `${f} ${show(f, was[f])} → ${show(f, w[f])}`).join("; ")}`);
+    }
+    for (const w of b) {
+        if (a.some((x) => task(x) === task(w))) continue;
+        const slot = holders.get(task(w));
+        lines.push(slot === undefined ? `waitlist: ${task(w)} (${show("owner", w.owner)}) leaves the queue` : `waitlist: ${task(w)} leaves the queue: promoted into staging-${slot}`);
+    }
+    const kept = (list: RawClaim[], other: RawClaim[]): string[] => list.map(task).filter((t) => other.some((x) => task(x) === t));
+    if (kept(b, a).join("\n") !== kept(a, b).join("\n")) lines.push(`waitlist: reordered: ${kept(a, b).join(", ")}`);
+    return lines;
+}
+
 /** `slots diff`. */
 export async function diffCommand(argv: readonly string[], io: Io): Promise<number> {
     const args: Args = parseCommand(argv, { base: { type: "string" }, json: { type: "boolean" } }, DIFF_HELP, 0);
@@ -117,14 +154,15 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
     const changes = diffClaims(old?.raw ?? {}, current.raw);
     // The guard's own rule: every key but the per-slot lists is a host setting.
     const others = old ? hostConfigChanges({ text: old.text, name: `${current.name} at ${base}` }, current) : [];
+    const waitlist = diffWaitlist(old?.raw ?? {}, current.raw);
     if (args.flag("json")) {
-        io.stdout(`${JSON.stringify({ base, file: current.name, new: old === undefined, changes, otherKeys: others }, null, 2)}\n`);
+        io.stdout(`${JSON.stringify({ base, file: current.name, new: old === undefined, changes, otherKeys: others, waitlist }, null, 2)}\n`);
         return 0;
     }
     const lines: string[] = [];
     if (!old) lines.push(`${current.name} is new since ${base}; every claim in it is new.`);
     if (changes.length === 0) lines.push(`No slot changes in ${current.name} since ${base}.`);
-    lines.push(...changes.map((c) => c.summary));
+    lines.push(...changes.map((c) => c.summary), ...waitlist);
     if (others.length > 0) {
         lines.push(`Also changed outside the claims: ${others.join(", ")}; read the preview (slots plan) for their effect.`);
     }

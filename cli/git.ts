@@ -45,13 +45,16 @@ export function firstLine(text: string): string {
     return (text.split("\n").find((l) => l.trim() !== "") ?? "").replace(/^(fatal|error): /, "").trim();
 }
 
+/** The branch asked for does not exist in the repository (git ls-remote --exit-code said 2). */
+export class BranchGone extends UserError {}
+
 /** The full SHA at the head of `branch` in `repository`, asked with `git ls-remote`. */
 export async function branchHead(io: Io, repository: string, branch: string): Promise<string> {
     const ref = `refs/heads/${branch}`;
     const r = await git(io, ["ls-remote", "--exit-code", "--", repository, ref]);
     const fix = "or pass --commit SHA";
     if (r.code === 2) {
-        throw new UserError([`branch ${branch} does not exist in ${repository}; push it first (git push -u origin ${branch}) ${fix}`]);
+        throw new BranchGone([`branch ${branch} does not exist in ${repository}; push it first (git push -u origin ${branch}) ${fix}`]);
     }
     if (r.code !== 0) {
         const why = r.code === 124 ? "it did not answer within a minute" : firstLine(r.stderr) || `git exited with ${r.code}`;

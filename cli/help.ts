@@ -10,13 +10,18 @@ slots: claim, release and inspect the staging slots in the stack file
 Usage: slots <command> [options] [--stack NAME]
 
 Commands:
-  list [--wide] [--json]            every slot: status, holder, branch, commit, age, until, pool
+  list [--wide] [--json]            every slot: status, holder, branch, commit, age, until, pool;
+                                    then the waitlist with positions
   claim --task T --owner O --branch B [--commit SHA] [--slot N] [--pool P]
-        [--purpose TEXT] [--long-running NOTE]
-                                    write a claim (lowest free slot of the pool by default)
+        [--purpose TEXT] [--long-running NOTE] [--until DATE] [--wait]
+                                    write a claim (lowest free slot of the pool by default);
+                                    --wait queues it when the pool is full
   repoint N | repoint --task T [--branch B] [--commit SHA]
                                     same slot, URL and database; a new commit (branch head by default)
-  release N | release --task T      remove a claim (the slot's database is kept)
+  release N | release --task T [--no-promote]
+                                    remove a claim; the pool's first waiter takes the slot
+  unwait --task T                   leave the waitlist
+  expire [--now T]                  release every claim past its expiresAt (with promotion)
   redeploy N                        deploy the same commit again (bumps the redeploy counter)
   extend N --long-running NOTE [--until DATE]
                                     keep a claim past 24 hours, saying why (and until when)
@@ -53,6 +58,7 @@ age, until when (expiresAt, or open-ended for a long-running note without an end
 ports, database, note and the host it runs on. A claim past its end, or older than 24 hours with
 neither a note nor an end, is marked stale. On a terminal the table fits its width: the database,
 ports, URL, pool and age columns go first, then long cells are cut short.
+Then the waitlist, in queue order, with each entry's position in its pool.
 
 Options:
   --wide                every column, however wide
@@ -62,14 +68,17 @@ ${STACK}
 
 export const CLAIM_HELP = `\
 Usage: slots claim --task T --owner O --branch B [--commit SHA] [--slot N] [--pool P]
-                   [--purpose TEXT] [--long-running NOTE] [--base REV] [--pr] [--stack NAME]
+                   [--purpose TEXT] [--long-running NOTE] [--until DATE] [--wait] [--base REV]
+                   [--pr] [--stack NAME]
 
 Writes a claim into the stack file: slot N, or the lowest free slot of the pool. A slot held on
 the base branch (origin/main when the clone has it) counts as held. Without --commit the
 branch's head is asked from the configured repository (git ls-remote); a given commit must exist
 there (a short one is resolved; offline, a warning says it was not verified). Refused, with the
-file untouched, when the slot is held, the task already holds a slot, the pool is full, the slot
-is not in the pool, the commit does not exist, or any field is invalid.
+file untouched, when the slot is held, the task already holds a slot, the pool is full (unless
+--wait), the slot is not in the pool, the commit does not exist, or any field is invalid. With
+maxClaimHours set, the claim expires that many hours from now unless --until says earlier. A
+task on the waitlist that claims a free slot leaves the waitlist.
 
 Options:
   --task T              the task: an issue key matching taskPattern (default like JOB-123);
@@ -81,6 +90,11 @@ Options:
   --pool P              the pool to take it from (default: qa)
   --purpose TEXT        a short description, e.g. "QA for PR #123"
   --long-running NOTE   why the claim may stay past 24 hours
+  --until DATE          when the claim expires: a UTC date or time (2026-12-01, 2026-12-01T18:00Z)
+                        or a duration from now (36h, 3d); slots expire releases it after that
+                        (a queued claim gets maxClaimHours from its promotion instead)
+  --wait                when the pool is full, join its waitlist instead (the commit, if
+                        given, is kept; otherwise the branch head is taken at promotion)
   --base REV            also count the claims at REV as held (default: origin/main, if present)
 ${PR}
 ${STACK}
@@ -104,16 +118,44 @@ ${STACK}
 `;
 
 export const RELEASE_HELP = `\
-Usage: slots release N [--pr] [--stack NAME]
-       slots release --task T [--pr] [--stack NAME]
+Usage: slots release N [--no-promote] [--pr] [--stack NAME]
+       slots release --task T [--no-promote] [--pr] [--stack NAME]
 
-Removes the claim on slot N (or the slot held for task T, in any case). After the merge, pulumi
-up stops the slot's app and marks it Available; its database is kept. Releasing a slot that is
-already free does nothing and exits 0.
+Removes the claim on slot N (or the slot held for task T, in any case). In the same edit, the
+first waiter of the slot's pool takes it: with the commit its entry gives, else its branch head
+(git ls-remote); a waiter whose branch is gone is skipped with a note and stays queued. After the
+merge, pulumi up stops the slot's app (or deploys the promoted claim); its database is kept, or
+emptied for a new task (databaseOnNewTask). Releasing a slot that is already free does nothing
+and exits 0.
 
 Options:
   --task T              release the slot this task holds
+  --no-promote          only release; the waitlist is left as it is
 ${PR}
+${STACK}
+`;
+
+export const UNWAIT_HELP = `\
+Usage: slots unwait --task T [--stack NAME]
+
+Removes task T's entry from the waitlist. The waitlist changes no resource.
+
+Options:
+  --task T              the task that leaves the queue
+${STACK}
+`;
+
+export const EXPIRE_HELP = `\
+Usage: slots expire [--now T] [--no-promote] [--stack NAME]
+
+Releases every claim whose expiresAt is past, promoting each freed slot's first waiter as
+slots release does, and prints what it did; nothing is written when no claim has expired. The
+scheduled "Expire staging slots" workflow runs it and opens the pull request "Release expired
+staging slots", so an expiry is reviewed like any release.
+
+Options:
+  --now T               judge expiry at this UTC time instead of now (2026-11-30T18:00:00Z)
+  --no-promote          only release; the waitlist is left as it is
 ${STACK}
 `;
 
@@ -166,7 +208,8 @@ export const DIFF_HELP = `\
 Usage: slots diff [--base REV] [--json] [--stack NAME]
 
 Slot-level changes between the stack file at a git revision and the working tree, one sentence
-per slot, e.g. "staging-4: Available → In Use by alice for JOB-123, feature/login @ 1a2b3c4".
+per slot, e.g. "staging-4: Available → In Use by alice for JOB-123, feature/login @ 1a2b3c4",
+then one per waitlist change, e.g. "waitlist: JOB-7 leaves the queue: promoted into staging-4".
 
 Options:
   --base REV            the git revision to compare with (default: HEAD)

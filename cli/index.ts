@@ -11,12 +11,13 @@ import { claimCommand, extendCommand, redeployCommand, releaseCommand, repointCo
 import { reportError } from "./commandErrors";
 import { diffCommand } from "./diff";
 import { fetchCommand } from "./fetch";
-import { CHECK_HELP, CLAIM_HELP, COMMENT_HELP, DIFF_HELP, EXTEND_HELP, FETCH_HELP, HELP, LIST_HELP, REDEPLOY_HELP, RELEASE_HELP, REPOINT_HELP, SERVE_HELP, TABLE_HELP } from "./help";
+import { CHECK_HELP, CLAIM_HELP, COMMENT_HELP, DIFF_HELP, EXPIRE_HELP, EXTEND_HELP, FETCH_HELP, HELP, LIST_HELP, REDEPLOY_HELP, RELEASE_HELP, REPOINT_HELP, SERVE_HELP, TABLE_HELP, UNWAIT_HELP } from "./help";
 import { DEPLOYMENTS_HELP, REPORT_HELP, STATUS_HELP } from "./help";
 import { Io, UsageError } from "./io";
 import { listCommand } from "./list";
 import { commentCommand, tableCommand } from "./markdown";
 import { statusCommand } from "./status";
+import { expireCommand, unwaitCommand } from "./waitlist";
 
 type Command = (argv: string[], io: Io) => Promise<number>;
 
@@ -32,6 +33,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     comment: commentCommand,
     table: tableCommand,
     fetch: fetchCommand,
+    unwait: unwaitCommand,
+    expire: expireCommand,
     plan: async (argv, io) => (await import("./plan")).planCommand(argv, io),
     guard: async (argv, io) => (await import("./guard")).guardCommand(argv, io),
     serve: async (argv, io) => (await import("./serve")).serveCommand(argv, io),
@@ -56,6 +59,8 @@ const HELPS: Readonly<Record<string, string>> = {
     status: STATUS_HELP,
     deployments: DEPLOYMENTS_HELP,
     report: REPORT_HELP,
+    unwait: UNWAIT_HELP,
+    expire: EXPIRE_HELP,
 };
 
 /** Runs `slots <argv>`; returns the exit code. Anything but a user or usage error is a bug and is thrown. */

@@ -44,6 +44,53 @@ export interface SlotRow {
     readonly host: string;
 }
 
+/** One waitlist entry in `slots list --json`, in queue order. */
+export interface WaitRow {
+    /** 1-based place in the whole queue. */
+    readonly position: number;
+    /** 1-based place among the entries of the same pool: who is promoted first. */
+    readonly poolPosition: number;
+    readonly owner: string;
+    readonly task: string;
+    readonly branch: string;
+    readonly commit: string | null;
+    readonly purpose: string | null;
+    readonly pool: string;
+    readonly requestedAt: string;
+    /** Seconds since requestedAt. */
+    readonly waitingSeconds: number;
+}
+
+/** The waitlist's rows, in queue order. */
+export function waitRows(settings: Settings, now: Date): WaitRow[] {
+    const perPool = new Map<string, number>();
+    return settings.waitlist.map((w, i) => {
+        const poolPosition = (perPool.get(w.pool) ?? 0) + 1;
+        perPool.set(w.pool, poolPosition);
+        return {
+            position: i + 1,
+            poolPosition,
+            owner: w.owner,
+            task: w.task,
+            branch: w.branch,
+            commit: w.commit ?? null,
+            purpose: w.purpose || null,
+            pool: w.pool,
+            requestedAt: w.requestedAt,
+            waitingSeconds: Math.max(0, Math.floor((now.getTime() - Date.parse(w.requestedAt)) / 1000)),
+        };
+    });
+}
+
+/** The waitlist as text lines: position, pool position, who, what, how long. */
+export function renderWaitlist(rows: readonly WaitRow[]): string {
+    if (rows.length === 0) return "Waitlist: empty.\n";
+    const lines = rows.map(
+        (r) => `  ${r.position}. ${r.pool} #${r.poolPosition}: ${r.task} (${r.owner}), ${r.branch}${r.commit ? ` @ ${r.commit.slice(0, 7)}` : ""}, waiting ${age(r.waitingSeconds)}${r.purpose ? `: ${r.purpose}` : ""}`,
+    );
+    return `Waitlist (${rows.length}; the first of a pool takes its next released slot):\n${lines.join("\n")}\n`;
+}
+
 /** The rows of every slot, in slot order. */
 export function slotRows(settings: Settings, now: Date): SlotRow[] {
     const hosts = hostOfSlot(settings.hosts);
@@ -203,7 +250,7 @@ export async function listCommand(argv: readonly string[], io: Io): Promise<numb
     const settings = requireSettings(stack, "list the slots");
     const rows = slotRows(settings, io.now());
     if (args.flag("json")) {
-        io.stdout(`${JSON.stringify({ stack: stack.stack, file: stack.name, slots: rows }, null, 2)}\n`);
+        io.stdout(`${JSON.stringify({ stack: stack.stack, file: stack.name, slots: rows, waitlist: waitRows(settings, io.now()) }, null, 2)}\n`);
         return 0;
     }
     const colour = io.isTTY && !io.env.NO_COLOR;
@@ -214,6 +261,6 @@ export async function listCommand(argv: readonly string[], io: Io): Promise<numb
     if (stale.length > 0) {
         text += ` Stale (past their end, or over ${DEFAULTS.staleAfterHours}h with no long-running note): ${stale.map((r) => r.id).join(", ")}; release them or extend them (slots extend N --long-running "why" --until DATE).`;
     }
-    io.stdout(`${text}\n`);
+    io.stdout(`${text}\n${renderWaitlist(waitRows(settings, io.now()))}`);
     return 0;
 }

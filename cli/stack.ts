@@ -173,14 +173,14 @@ export interface Edited<T> {
 }
 
 /**
- * Applies `edit` to the stack file under its lock: reads it fresh, lets `edit` change the claim of
- * one slot in the document (or throw a UserError), judges the whole resulting file with the
+ * Applies `edit` to the stack file under its lock: reads it fresh, lets `edit` change the claims of
+ * the slots it names and, when it says so, the waitlist in the document (or throw a UserError), judges the whole resulting file with the
  * program's rules and writes it only if it has no error. The file is left untouched otherwise.
  */
 export async function editStack<T>(
     io: Io,
     stack: string,
-    edit: (current: Stack) => { slot: number; outcome: T },
+    edit: (current: Stack) => { slot: number | readonly number[]; waitlist?: boolean; outcome: T },
 ): Promise<Edited<T>> {
     const file = (() => {
         try {
@@ -194,8 +194,8 @@ export async function editStack<T>(
         requireWritable(before.file);
         // Edit a second parse so `before` keeps describing the file as it is on disk.
         const draft = parseDocument(before.text);
-        const { slot, outcome } = edit({ ...before, doc: draft });
-        const text = renderEdit(before.text, draft, slot);
+        const { slot, waitlist, outcome } = edit({ ...before, doc: draft });
+        const text = renderEdit(before.text, draft, slot, waitlist);
         const after = analyse(stack, before.file, text, io.now());
         const errors = errorsOf(after);
         if (errors.length > 0) {

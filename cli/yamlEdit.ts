@@ -6,9 +6,9 @@
 // instead: correctness first, formatting second.
 
 import { isDeepStrictEqual } from "node:util";
-import { Document, Pair, Scalar, ToStringOptions, YAMLMap, isMap, isScalar, parseDocument } from "yaml";
+import { Document, Pair, Scalar, ToStringOptions, YAMLMap, YAMLSeq, isMap, isNode, isScalar, isSeq, parseDocument } from "yaml";
 
-import { CLAIM_FIELDS } from "../components/validation";
+import { CLAIM_FIELDS, WAIT_FIELDS } from "../components/validation";
 import { resolveYaml11 } from "../offline/stackYaml";
 import { PROJECT } from "../components/settings";
 import { UserError } from "./io";
@@ -135,6 +135,54 @@ export function setClaimField(doc: Document, slot: number, field: ClaimField, va
     else claim.items.splice(at, 0, pair);
 }
 
+/** The keys a stack file may hold the waitlist under. */
+const WAITLIST_KEYS = [`${PROJECT}:waitlist`, "waitlist"];
+
+function waitlistPairOf(config: YAMLMap): Pair | undefined {
+    for (const key of WAITLIST_KEYS) {
+        const pair = config.items.find((p) => isScalar(p.key) && p.key.value === key);
+        if (pair) return pair as Pair;
+    }
+    return undefined;
+}
+
+function ensureWaitlist(doc: Document): YAMLSeq {
+    const config = configMap(doc);
+    const pair = waitlistPairOf(config);
+    if (pair && isSeq(pair.value)) {
+        // `waitlist: []` is a flow list; entries read best one field a line.
+        pair.value.flow = false;
+        return pair.value;
+    }
+    if (pair && !(isScalar(pair.value) && pair.value.value === null) && pair.value !== null) {
+        throw new UserError([`${PROJECT}:waitlist must be a list of entries; fix it by hand first (slots check)`]);
+    }
+    const seq = new YAMLSeq();
+    if (pair) pair.value = seq;
+    else config.items.push(new Pair(new Scalar(`${PROJECT}:waitlist`), seq));
+    return seq;
+}
+
+/** Appends a waitlist entry with `values`, in WAIT_FIELDS order. */
+export function appendWaiter(doc: Document, values: Partial<Record<(typeof WAIT_FIELDS)[number], FieldValue>>): void {
+    const entry = new YAMLMap();
+    for (const field of WAIT_FIELDS) {
+        const v = values[field];
+        if (v !== undefined) entry.items.push(new Pair(new Scalar(field), scalar(field, v)));
+    }
+    ensureWaitlist(doc).items.push(entry);
+}
+
+/** Removes the waitlist entries at `indexes`; an emptied list prints as `[]`. */
+export function removeWaiters(doc: Document, indexes: readonly number[]): void {
+    const config = doc.get("config", true);
+    const pair = isMap(config) ? waitlistPairOf(config) : undefined;
+    if (!pair || !isSeq(pair.value)) return;
+    const seq = pair.value;
+    for (const i of [...indexes].sort((a, b) => b - a)) seq.items.splice(i, 1);
+    if (seq.items.length === 0) seq.flow = true;
+}
+
 /** Forces the claim's commit to a quoted string, the one form every YAML reader keeps as text. */
 export function quoteCommit(doc: Document, slot: number): void {
     const claim = claimPair(claimsMap(doc), slot)?.value;
@@ -156,7 +204,7 @@ function span(source: string, pair: Pair): [number, number] | undefined {
     const key = pair.key;
     if (!isScalar(key) || !key.range) return undefined;
     const value = pair.value;
-    let end = value && (isScalar(value) || isMap(value)) && value.range ? value.range[2] : key.range[2];
+    let end = isNode(value) && value.range ? value.range[2] : key.range[2];
     end = Math.max(end, key.range[2]);
     if (end > 0 && source[end - 1] !== "\n") {
         const nl = source.indexOf("\n", end);
@@ -242,12 +290,34 @@ function splice(source: string, edited: Document, slot: number): string | undefi
     return s && joinAt(source, s[1], text);
 }
 
+// Replaces the waitlist's whole pair (or adds it after the last config key, or removes it).
+function spliceWaitlist(source: string, edited: Document): string | undefined {
+    const configBefore = parseDocument(source).get("config", true);
+    const configAfter = edited.get("config", true);
+    if (!isMap(configBefore) || !isMap(configAfter) || configBefore.items.length === 0) return undefined;
+    const step = indentStep(source, configBefore);
+    const first = configBefore.items[0] as Pair;
+    if (!isScalar(first.key) || !first.key.range) return undefined;
+    const col = column(source, first.key.range[0]);
+    const pairBefore = waitlistPairOf(configBefore);
+    const pairAfter = waitlistPairOf(configAfter);
+    const text = pairAfter ? renderPair(pairAfter, col, step) : "";
+    if (pairBefore) {
+        const s = span(source, pairBefore);
+        return s && source.slice(0, s[0]) + text + source.slice(s[1]);
+    }
+    if (!pairAfter) return source;
+    const s = span(source, configBefore.items[configBefore.items.length - 1] as Pair);
+    return s && joinAt(source, s[1], text);
+}
+
 /**
- * The new file text for `edited`, a document parsed from `source` whose only change is the claim
- * on `slot`: the source with that claim's lines replaced, or the whole document printed when a
- * splice would not read back as `edited`.
+ * The new file text for `edited`, a document parsed from `source` whose only changes are the
+ * claims on `slots` (one slot or several) and, when `waitlist` is set, the waitlist: the source
+ * with those lines replaced, or the whole document printed when a splice would not read back as
+ * `edited`.
  */
-export function renderEdit(source: string, edited: Document, slot: number): string {
+export function renderEdit(source: string, edited: Document, slots: number | readonly number[], waitlist = false): string {
     // Line endings and the final newline are the file's own: the edit is made on LF text ending
     // in a newline, and the result is given the file's style back, so that a claim and its
     // release leave a CRLF file or one without a final newline byte-identical.
@@ -255,13 +325,17 @@ export function renderEdit(source: string, edited: Document, slot: number): stri
     const finalNewline = source.length === 0 || source.endsWith("\n");
     let lf = crlf ? source.replace(/\r\n/g, "\n") : source;
     if (!finalNewline) lf += "\n";
-    let out = renderLf(lf, edited, slot);
+    let out = renderLf(lf, edited, slots, waitlist);
     if (!finalNewline && out.endsWith("\n")) out = out.slice(0, -1);
     return crlf ? out.replace(/\n/g, "\r\n") : out;
 }
 
-function renderLf(source: string, edited: Document, slot: number): string {
-    const spliced = splice(source, edited, slot);
+function renderLf(source: string, edited: Document, slots: number | readonly number[], waitlist: boolean): string {
+    let spliced: string | undefined = source;
+    for (const slot of typeof slots === "number" ? [slots] : slots) {
+        spliced = spliced === undefined ? undefined : splice(spliced, edited, slot);
+    }
+    if (waitlist && spliced !== undefined) spliced = spliceWaitlist(spliced, edited);
     if (spliced !== undefined) {
         const check = parseDocument(spliced);
         if (check.errors.length === 0 && isDeepStrictEqual(check.toJS(), edited.toJS())) return spliced;

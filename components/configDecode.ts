@@ -17,6 +17,8 @@ const STRING_KEYS = new Set([
     "sshHostKey",
     "acmeEmail",
     "projectName",
+    "databaseOnNewTask",
+    "volumesOnNewTask",
 ]);
 
 /** A secret key's value when the engine holds it as a secret: the value itself is never decoded. */

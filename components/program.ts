@@ -137,6 +137,13 @@ export function buildStack(settings: Settings, secrets: StackSecrets): StackOutp
             appEnv: settings.appEnv,
             deployTimeoutSeconds: settings.deployTimeoutSeconds,
             release: { removeVolumes: settings.releaseRemovesVolumes, removeCheckout: settings.releaseRemovesCheckout },
+            data: {
+                databaseOnNewTask: settings.databaseOnNewTask,
+                volumesOnNewTask: settings.volumesOnNewTask,
+                ...(settings.seedCommand ? { seedCommand: settings.seedCommand } : {}),
+                pruneAfterHours: settings.pruneAfterHours,
+                minFreeDiskGb: settings.minFreeDiskGb,
+            },
             hostReady: host.ready,
             registry: { target: registry.target, ...(registry.database ? { ready: registry.database } : {}) },
         });

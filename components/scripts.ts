@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 
 import { SlotLayout } from "./catalogue";
-import { Claim } from "./settings";
+import { Claim, DataPolicy, SeedCommand } from "./settings";
+import { taskKey } from "./validation";
 
 function script(name: string): string {
     return readFileSync(path.join(__dirname, "scripts", name), "utf8");
@@ -26,19 +27,47 @@ export function shellQuote(s: string): string {
 }
 
 /**
- * Identifies one deployment of a claim: the same slot, branch, commit and redeploy counter give
- * the same id. The release script compares it with the slot's current deployment so that the
- * delete of a replaced deployment never stops its successor.
+ * Identifies one deployment of a claim: the same slot, branch, commit, redeploy and reset
+ * counters give the same id. The release script compares it with the slot's current deployment so
+ * that the delete of a replaced deployment never stops its successor. The reset counter joins the
+ * id only once it is bumped, so claims that never asked for a reset keep the id they had.
  */
-export function deploymentId(slot: number, claim: Pick<Claim, "branch" | "commit" | "redeploy">): string {
+export function deploymentId(slot: number, claim: Pick<Claim, "branch" | "commit" | "redeploy"> & { readonly resetDatabase?: number }): string {
+    const reset = claim.resetDatabase ? [claim.resetDatabase] : [];
     return createHash("sha256")
-        .update(JSON.stringify([slot, claim.branch, claim.commit, claim.redeploy]))
+        .update(JSON.stringify([slot, claim.branch, claim.commit, claim.redeploy, ...reset]))
         .digest("hex")
         .slice(0, 16);
 }
 
-/** The part of a claim that decides what runs; the rest (owner, task, purpose) never reaches a deployment. */
-export type DeployedClaim = Pick<Claim, "branch" | "commit" | "redeploy">;
+/** The part of a claim that decides what runs; the rest (owner, purpose) never reaches a deployment. */
+export type DeployedClaim = Pick<Claim, "branch" | "commit" | "redeploy"> & Partial<Pick<Claim, "resetDatabase">>;
+/** What replaces a slot's deployment (remote.Command `triggers`): a new commit, branch, redeploy or reset. */
+export function deployTriggers(claim: DeployedClaim): Array<string | number> {
+    return [claim.commit, claim.branch, claim.redeploy, ...(claim.resetDatabase ? [claim.resetDatabase] : [])];
+}
+
+/** The data-owner digest of a task: the same for `JOB-1` and `job-1`, and no way back to the name. */
+export function dataOwnerKey(task: string): string {
+    return createHash("sha256").update(taskKey(task)).digest("hex").slice(0, 16);
+}
+
+/** The image whose psql empties a slot's database; pinned, pulled on the droplet the first time. */
+export const PSQL_IMAGE = "postgres:16-alpine";
+
+/** What a deployment does with the slot's data and disk (stack config). */
+export interface DataOptions {
+    /** Empty the database when the claim's task is not the one whose data it holds. */
+    readonly databaseOnNewTask: DataPolicy;
+    /** Remove the compose project's named volumes in that case. */
+    readonly volumesOnNewTask: DataPolicy;
+    /** Run after a database reset, as `docker compose run --rm SERVICE ARGS…`. */
+    readonly seedCommand?: SeedCommand;
+    /** Build cache older than this is pruned after a successful deployment. */
+    readonly pruneAfterHours: number;
+    /** The deployment refuses to start with less free disk than this (GB); 0 for no floor. */
+    readonly minFreeDiskGb: number;
+}
 
 /** Parameters of one deployment, as the deploy script reads them from stdin. */
 export interface DeployParams {
@@ -54,6 +83,13 @@ export interface DeployParams {
     readonly databaseCaCertificate?: string;
     /** `<service>=<repository>@sha256:…` pins of images built once; none means build on the droplet. */
     readonly images?: readonly string[];
+    readonly data: DataOptions;
+    /**
+     * Whose data the slot's database should hold: a digest of the claim's task (never the task
+     * itself), so that a claim for another task is a change the deployment sees. Absent when
+     * both data policies are keep: then whose data it is does not matter.
+     */
+    readonly dataOwner?: string;
 }
 
 /**
@@ -80,6 +116,16 @@ export function deployStdin(p: DeployParams): string {
         ["DATABASE_URL", p.databaseUrl],
         // Base64: a PEM has line breaks, and every parameter is one line.
         ...(p.databaseCaCertificate ? [["DATABASE_CA_CERT", Buffer.from(p.databaseCaCertificate).toString("base64")] as [string, string]] : []),
+        ["DATABASE_ON_NEW_TASK", p.data.databaseOnNewTask],
+        ["VOLUMES_ON_NEW_TASK", p.data.volumesOnNewTask],
+        ["RESET_DATABASE", String(p.claim.resetDatabase ?? 0)],
+        ["DATABASE_CLIENT", PSQL_IMAGE],
+        ...(p.data.seedCommand
+            ? [["SEED_SERVICE", p.data.seedCommand.service] as [string, string], ...p.data.seedCommand.args.map((a): [string, string] => ["SEED_ARG", a])]
+            : []),
+        ["PRUNE_AFTER_HOURS", String(p.data.pruneAfterHours)],
+        ["MIN_FREE_DISK_GB", String(p.data.minFreeDiskGb)],
+        ...(p.dataOwner ? [["DATA_OWNER", p.dataOwner] as [string, string]] : []),
         ...Object.keys(p.appEnv)
             .sort()
             .map((name): [string, string] => ["APP_ENV", `${name}=${p.appEnv[name]}`]),
@@ -129,6 +175,8 @@ export interface DeployResult {
     readonly slot: number;
     readonly commit: string;
     readonly deployedAt: string;
+    /** Free disk on the droplet after the deployment and its prune, in GB (one decimal). */
+    readonly freeDiskGb?: number;
 }
 
 /** Finds the deploy script's result line in its stdout; undefined when absent or malformed. */
@@ -144,7 +192,8 @@ export function parseDeployResult(stdout: string): DeployResult | undefined {
             typeof parsed === "object" && parsed !== null &&
             typeof (parsed as DeployResult).slot === "number" &&
             typeof (parsed as DeployResult).commit === "string" &&
-            typeof (parsed as DeployResult).deployedAt === "string"
+            typeof (parsed as DeployResult).deployedAt === "string" &&
+            ["number", "undefined"].includes(typeof (parsed as DeployResult).freeDiskGb)
         ) {
             return parsed as DeployResult;
         }

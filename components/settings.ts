@@ -28,6 +28,33 @@ export interface Claim {
     readonly expiresAt?: string;
     /** Bumped to redeploy the same commit; default 0. */
     readonly redeploy: number;
+    /** Bumped to empty the slot's database on the next deployment, for the same task; default 0. */
+    readonly resetDatabase: number;
+}
+
+/** A would-be claim waiting for a slot of its pool, as written under `staging-slots:waitlist`. */
+export interface WaitEntry {
+    readonly owner: string;
+    /** One entry per task; a task that holds a slot may not wait. */
+    readonly task: string;
+    readonly branch: string;
+    /** The commit to deploy when promoted; absent means the branch head at promotion time. */
+    readonly commit?: string;
+    /** Empty when not given. */
+    readonly purpose: string;
+    /** The pool whose next free slot the entry takes; default `qa`. */
+    readonly pool: string;
+    /** ISO 8601 UTC time the entry was queued. */
+    readonly requestedAt: string;
+}
+
+/** What a deployment does with a slot's data when the slot goes to another task. */
+export type DataPolicy = "reset" | "keep";
+
+/** A compose service and its arguments, run once after a data reset. */
+export interface SeedCommand {
+    readonly service: string;
+    readonly args: readonly string[];
 }
 
 /** A PostgreSQL cluster created and owned by this program. */
@@ -137,6 +164,20 @@ export interface Settings {
      * `registry`); absent means every deployment builds on the droplet.
      */
     readonly images?: ImageSettings;
+    /** Would-be claims in queue order; they change no resource. Default empty. */
+    readonly waitlist: readonly WaitEntry[];
+    /** Every new claim written by `slots claim` expires this many hours later; default none. */
+    readonly maxClaimHours?: number;
+    /** Empty the slot's database when its claim goes to another task; default `reset`. */
+    readonly databaseOnNewTask: DataPolicy;
+    /** Remove the slot's named compose volumes when its claim goes to another task; default `reset`. */
+    readonly volumesOnNewTask: DataPolicy;
+    /** Run after a database reset (`docker compose -p staging-N run --rm SERVICE ARGS…`); default none. */
+    readonly seedCommand?: SeedCommand;
+    /** Build cache older than this many hours is pruned after a deployment; default 72. */
+    readonly pruneAfterHours: number;
+    /** A deployment refuses to start with less free disk than this, in GB; default 5 (0: no floor). */
+    readonly minFreeDiskGb: number;
 }
 
 /**
@@ -144,7 +185,7 @@ export interface Settings {
  * key (of this project, of a provider, a secret) is a host setting, whatever the preview shows:
  * `slots guard` refuses a change to one without --allow-shared.
  */
-export const SLOT_LIST_KEYS: readonly string[] = ["claims"];
+export const SLOT_LIST_KEYS: readonly string[] = ["claims", "waitlist"];
 
 /** Secret keys: read with `requireSecret`/`getSecret`, never inside `claims`. */
 export const SECRET_KEYS = ["deployPrivateKey", "postgresPassword", "registryDatabaseUrl", "repositoryKey"] as const;
@@ -166,4 +207,7 @@ export const DEFAULTS = {
     staleAfterHours: 24,
     /** Clock skew tolerated before a claimedAt counts as "in the future". */
     futureSkewMinutes: 5,
+    dataOnNewTask: "reset",
+    pruneAfterHours: 72,
+    minFreeDiskGb: 5,
 } as const;

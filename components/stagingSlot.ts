@@ -8,9 +8,12 @@ import { SlotLayout } from "./catalogue";
 import { RegistryTarget, SlotRegistryRow } from "./registry";
 import {
     APP_CA_PATH,
+    DataOptions,
     ReleaseOptions,
+    dataOwnerKey,
     deployCommand,
     deployStdin,
+    deployTriggers,
     deploymentId,
     healthTimeoutSeconds,
     parseDeployResult,
@@ -51,6 +54,8 @@ export interface StagingSlotArgs {
     readonly release: ReleaseOptions;
     /** Pins of the images built once for the claimed commit (`<service>=<repo>@sha256:…`); default none (build on the droplet). */
     readonly images?: pulumi.Input<string[]>;
+    /** What a deployment does with the slot's data for a new task, and with the disk. */
+    readonly data: DataOptions;
     /** Deployments wait for this (the host's readiness); default none. */
     readonly hostReady?: pulumi.Resource;
     /** Where the slot's registry row goes, and what it waits for; no row when absent. */
@@ -134,15 +139,18 @@ export class StagingSlot extends pulumi.ComponentResource {
                 pulumi.all([databaseUrl, args.databaseCaCertificate, args.images ?? []]).apply(([url, ca, images]) =>
                     deployStdin({
                         layout,
-                        // Only what changes what runs: an owner, task or purpose edit is the
-                        // registry row's, and never runs the deployment again.
-                        claim: { branch: claim.branch, commit: claim.commit, redeploy: claim.redeploy },
+                        // Only what changes what runs: an owner or purpose edit is the registry
+                        // row's, and never runs the deployment again; a task reaches it only as the
+                        // data owner's digest below, so a new task gets a fresh database.
+                        claim: { branch: claim.branch, commit: claim.commit, redeploy: claim.redeploy, resetDatabase: claim.resetDatabase },
                         repository: args.repository,
                         databaseUrl: url,
                         appEnv: args.appEnv,
                         healthTimeoutSeconds: healthTimeoutSeconds(args.deployTimeoutSeconds),
                         ...(ca ? { databaseCaCertificate: ca } : {}),
                         images,
+                        data: args.data,
+                        ...(args.data.databaseOnNewTask === "reset" || args.data.volumesOnNewTask === "reset" ? { dataOwner: dataOwnerKey(claim.task) } : {}),
                     })),
             );
             this.deployment = new command.remote.Command(
@@ -152,7 +160,7 @@ export class StagingSlot extends pulumi.ComponentResource {
                     create: deployCommand(args.deployTimeoutSeconds, args.images !== undefined),
                     delete: releaseCommand(layout.slot, deploymentId(layout.slot, claim), args.release),
                     stdin,
-                    triggers: [claim.commit, claim.branch, claim.redeploy],
+                    triggers: deployTriggers(claim),
                     // The app's build and logs may echo its settings; nothing of it goes to the log.
                     logging: command.types.enums.remote.Logging.None,
                 },

@@ -13,10 +13,13 @@ import { validateImages } from "./images";
 import {
     Claim,
     DEFAULTS,
+    DataPolicy,
     PROJECT,
     PostgresSettings,
     SECRET_KEYS,
+    SeedCommand,
     Settings,
+    WaitEntry,
 } from "./settings";
 
 /** One thing wrong (or worth a warning) in the stack config. */
@@ -84,7 +87,10 @@ export const CLAIM_FIELDS = [
     "longRunning",
     "expiresAt",
     "redeploy",
+    "resetDatabase",
 ] as const;
+/** The fields of a waitlist entry, in the order the `slots` command writes them. */
+export const WAIT_FIELDS = ["owner", "task", "branch", "commit", "purpose", "pool", "requestedAt"] as const;
 const REQUIRED_CLAIM_FIELDS = ["owner", "task", "branch", "commit", "claimedAt"] as const;
 
 /** Every non-secret top-level key the program reads. */
@@ -113,6 +119,13 @@ export const CONFIG_KEYS = [
     "hosts",
     "images",
     "registry",
+    "waitlist",
+    "maxClaimHours",
+    "databaseOnNewTask",
+    "volumesOnNewTask",
+    "seedCommand",
+    "pruneAfterHours",
+    "minFreeDiskGb",
 ] as const;
 
 /** The longest owner, task, purpose, long-running note and branch a claim may have. */
@@ -407,71 +420,18 @@ function validateClaim(
     }
     const owner = text(c, `${base}.owner`, raw.owner, { required: true, max: FIELD_LIMITS.owner, slot });
     const task = text(c, `${base}.task`, raw.task, { required: true, max: FIELD_LIMITS.task, slot });
-    // The pattern judges the task as compared (NFKC, trimmed): full-width ＪＯＢ-１ is JOB-1 and
-    // collides with it below; a letter of another script stays what it is and fails the pattern.
-    if (task !== undefined && taskPattern && !taskPattern.test(task.normalize("NFKC").trim())) {
-        const foreign = [...task].find((ch) => (ch.codePointAt(0) as number) > 0x7e);
-        const hint = foreign ? `; it contains ${JSON.stringify(foreign)} (U+${(foreign.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, "0")}), which is not an ASCII letter: retype the key` : "";
-        c.error(`${base}.task`, `task ${describe(task)} does not match the taskPattern ${taskPattern.source} (a tracker key such as JOB-123)${hint}`, slot);
-    }
+    checkTaskPattern(c, `${base}.task`, task, taskPattern, slot);
     const purpose = text(c, `${base}.purpose`, raw.purpose, { required: false, max: FIELD_LIMITS.purpose, slot });
     const longRunning = text(c, `${base}.longRunning`, raw.longRunning, { required: false, max: FIELD_LIMITS.longRunning, slot });
 
-    let branch: string | undefined;
-    if (raw.branch === undefined || raw.branch === null) {
-        c.error(`${base}.branch`, "branch is required", slot);
-    } else if (typeof raw.branch !== "string") {
-        c.error(`${base}.branch`, `branch must be a string, got ${describe(raw.branch)}; quote it in YAML`, slot);
-    } else {
-        const why = branchProblem(raw.branch);
-        if (why) c.error(`${base}.branch`, `branch ${describe(raw.branch)} ${why}`, slot);
-        else branch = raw.branch;
-    }
+    const branch = branchField(c, `${base}.branch`, raw.branch, slot);
+    const commit = commitField(c, `${base}.commit`, raw.commit, true, slot);
+    const claimedAt = pastTimestamp(c, `${base}.claimedAt`, raw.claimedAt, now, { what: "the UTC time of the claim", use: "the time you claimed the slot" }, slot);
 
-    let commit: string | undefined;
-    if (raw.commit === undefined || raw.commit === null) {
-        c.error(`${base}.commit`, "commit is required: the full 40-character SHA (git rev-parse <branch>)", slot);
-    } else if (typeof raw.commit === "number" || typeof raw.commit === "bigint") {
-        c.error(`${base}.commit`, `commit was read as a YAML number (${String(raw.commit)}); write it as a quoted string: commit: "<40-hex sha>"`, slot);
-    } else if (typeof raw.commit !== "string") {
-        c.error(`${base}.commit`, `commit must be a quoted string, got ${describe(raw.commit)}`, slot);
-    } else if (/^[0-9a-fA-F]{40}$/.test(raw.commit) && !COMMIT.test(raw.commit)) {
-        c.error(`${base}.commit`, `commit ${describe(raw.commit)} has upper-case letters; write it in lowercase: "${raw.commit.toLowerCase()}"`, slot);
-    } else if (!COMMIT.test(raw.commit)) {
-        c.error(`${base}.commit`, `commit ${describe(raw.commit)} is not a full 40-character lowercase hex SHA; use the full SHA (git rev-parse <branch>)`, slot);
-    } else {
-        commit = raw.commit;
-    }
-
-    let claimedAt: string | undefined;
-    if (raw.claimedAt === undefined || raw.claimedAt === null) {
-        c.error(`${base}.claimedAt`, "claimedAt is required: the UTC time of the claim, e.g. \"2026-11-23T10:30:00Z\"", slot);
-    } else if (typeof raw.claimedAt !== "string" || !parseTimestamp(raw.claimedAt)) {
-        c.error(`${base}.claimedAt`, `claimedAt ${describe(raw.claimedAt)} is not a UTC time like "2026-11-23T10:30:00Z"; quote it and use that form`, slot);
-    } else {
-        const at = parseTimestamp(raw.claimedAt) as Date;
-        if (at.getTime() > now.getTime() + DEFAULTS.futureSkewMinutes * 60_000) {
-            c.error(`${base}.claimedAt`, `claimedAt ${raw.claimedAt} is in the future; use the time you claimed the slot (date -u +%Y-%m-%dT%H:%M:%SZ)`, slot);
-        } else {
-            claimedAt = raw.claimedAt;
-        }
-    }
-
-    let pool: string = DEFAULTS.pool;
-    let poolNamed = true;
-    if (raw.pool !== undefined && raw.pool !== null) {
-        if (typeof raw.pool !== "string" || !Object.hasOwn(pools, raw.pool)) {
-            c.error(`${base}.pool`, `pool ${describe(raw.pool)} is not defined; the pools are ${Object.keys(pools).join(", ") || "(none)"}`, slot);
-            poolNamed = false;
-        } else {
-            pool = raw.pool;
-        }
-    }
-    if (poolNamed) {
-        const members = Object.hasOwn(pools, pool) ? pools[pool] : undefined;
-        if (!members) {
-            c.error(`${base}.pool`, `no pool given and there is no "${DEFAULTS.pool}" pool; set pool to one of ${Object.keys(pools).join(", ")}`, slot);
-        } else if (!members.includes(slot)) {
+    const pool = poolField(c, `${base}.pool`, raw.pool, pools, slot);
+    if (pool !== undefined) {
+        const members = pools[pool];
+        if (!members.includes(slot)) {
             c.error(`${base}.pool`, `slot ${slot} is not in pool "${pool}" (slots ${members.join(", ")}); claim one of those slots or set pool to one that holds slot ${slot}`, slot);
         }
     }
@@ -487,19 +447,10 @@ function validateClaim(
         }
     }
 
-    let redeploy = 0;
-    if (raw.redeploy !== undefined && raw.redeploy !== null) {
-        if (typeof raw.redeploy !== "number" || !Number.isInteger(raw.redeploy) || raw.redeploy < 0) {
-            c.error(`${base}.redeploy`, `redeploy must be a whole number 0 or more, got ${describe(raw.redeploy)}`, slot);
-        } else if (!Number.isSafeInteger(raw.redeploy)) {
-            // Past 2^53 - 1 a bump no longer changes the number (2^53 + 1 === 2^53), so it would redeploy nothing.
-            c.error(`${base}.redeploy`, `redeploy ${describe(raw.redeploy)} is too large to count up from (at most ${Number.MAX_SAFE_INTEGER}); set it back to 0 (a change of redeploy deploys again)`, slot);
-        } else {
-            redeploy = raw.redeploy;
-        }
-    }
+    const redeploy = counterField(c, `${base}.redeploy`, raw.redeploy, slot);
+    const resetDatabase = counterField(c, `${base}.resetDatabase`, raw.resetDatabase, slot);
 
-    if (c.errors.length !== before || !owner || !task || !branch || !commit || !claimedAt) return undefined;
+    if (c.errors.length !== before || !owner || !task || !branch || !commit || !claimedAt || !pool) return undefined;
     const stale = staleness({ claimedAt, ...(longRunning ? { longRunning } : {}), ...(expiresAt ? { expiresAt } : {}) }, now);
     if (stale === "expired") {
         c.warn(
@@ -525,7 +476,18 @@ function validateClaim(
         ...(longRunning ? { longRunning } : {}),
         ...(expiresAt ? { expiresAt } : {}),
         redeploy,
+        resetDatabase,
     };
+}
+
+/** Refuses a task that does not match `taskPattern` (claims and waitlist entries alike). */
+function checkTaskPattern(c: Collector, field: string, task: string | undefined, taskPattern: RegExp | undefined, slot?: number): void {
+    // The pattern judges the task as compared (NFKC, trimmed): full-width ＪＯＢ-１ is JOB-1 and
+    // collides with it; a letter of another script stays what it is and fails the pattern.
+    if (task === undefined || !taskPattern || taskPattern.test(task.normalize("NFKC").trim())) return;
+    const foreign = [...task].find((ch) => (ch.codePointAt(0) as number) > 0x7e);
+    const hint = foreign ? `; it contains ${JSON.stringify(foreign)} (U+${(foreign.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, "0")}), which is not an ASCII letter: retype the key` : "";
+    c.error(field, `task ${describe(task)} does not match the taskPattern ${taskPattern.source} (a tracker key such as JOB-123)${hint}`, slot);
 }
 
 function validateTaskPattern(c: Collector, raw: unknown): RegExp | undefined {
@@ -541,6 +503,158 @@ function validateTaskPattern(c: Collector, raw: unknown): RegExp | undefined {
         c.error("taskPattern", `is not a valid regular expression (${(e as Error).message}); write one like "${DEFAULT_TASK_PATTERN}"`);
         return undefined;
     }
+}
+
+function branchField(c: Collector, field: string, v: unknown, slot?: number): string | undefined {
+    if (v === undefined || v === null) {
+        c.error(field, "branch is required", slot);
+    } else if (typeof v !== "string") {
+        c.error(field, `branch must be a string, got ${describe(v)}; quote it in YAML`, slot);
+    } else {
+        const why = branchProblem(v);
+        if (why) c.error(field, `branch ${describe(v)} ${why}`, slot);
+        else return v;
+    }
+    return undefined;
+}
+
+function commitField(c: Collector, field: string, v: unknown, required: boolean, slot?: number): string | undefined {
+    if (v === undefined || v === null) {
+        if (required) c.error(field, "commit is required: the full 40-character SHA (git rev-parse <branch>)", slot);
+    } else if (typeof v === "number" || typeof v === "bigint") {
+        c.error(field, `commit was read as a YAML number (${String(v)}); write it as a quoted string: commit: "<40-hex sha>"`, slot);
+    } else if (typeof v !== "string") {
+        c.error(field, `commit must be a quoted string, got ${describe(v)}`, slot);
+    } else if (/^[0-9a-fA-F]{40}$/.test(v) && !COMMIT.test(v)) {
+        c.error(field, `commit ${describe(v)} has upper-case letters; write it in lowercase: "${v.toLowerCase()}"`, slot);
+    } else if (!COMMIT.test(v)) {
+        c.error(field, `commit ${describe(v)} is not a full 40-character lowercase hex SHA; use the full SHA (git rev-parse <branch>)`, slot);
+    } else {
+        return v;
+    }
+    return undefined;
+}
+
+/** A required UTC timestamp that is not in the future (claimedAt, requestedAt). */
+function pastTimestamp(c: Collector, field: string, v: unknown, now: Date, say: { what: string; use: string }, slot?: number): string | undefined {
+    const name = field.split(".").pop() as string;
+    if (v === undefined || v === null) {
+        c.error(field, `${name} is required: ${say.what}, e.g. "2026-11-23T10:30:00Z"`, slot);
+    } else if (typeof v !== "string" || !parseTimestamp(v)) {
+        c.error(field, `${name} ${describe(v)} is not a UTC time like "2026-11-23T10:30:00Z"; quote it and use that form`, slot);
+    } else if ((parseTimestamp(v) as Date).getTime() > now.getTime() + DEFAULTS.futureSkewMinutes * 60_000) {
+        c.error(field, `${name} ${v} is in the future; use ${say.use} (date -u +%Y-%m-%dT%H:%M:%SZ)`, slot);
+    } else {
+        return v;
+    }
+    return undefined;
+}
+
+/** The pool a claim or waitlist entry draws from (default qa), or undefined when it is not defined. */
+function poolField(c: Collector, field: string, v: unknown, pools: Record<string, number[]>, slot?: number): string | undefined {
+    if (v !== undefined && v !== null) {
+        if (typeof v === "string" && Object.hasOwn(pools, v)) return v;
+        c.error(field, `pool ${describe(v)} is not defined; the pools are ${Object.keys(pools).join(", ") || "(none)"}`, slot);
+        return undefined;
+    }
+    if (!Object.hasOwn(pools, DEFAULTS.pool)) {
+        c.error(field, `no pool given and there is no "${DEFAULTS.pool}" pool; set pool to one of ${Object.keys(pools).join(", ")}`, slot);
+        return undefined;
+    }
+    return DEFAULTS.pool;
+}
+
+function counterField(c: Collector, field: string, v: unknown, slot?: number): number {
+    const name = field.split(".").pop() as string;
+    if (v === undefined || v === null) return 0;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
+        c.error(field, `${name} must be a whole number 0 or more, got ${describe(v)}`, slot);
+        return 0;
+    }
+    if (!Number.isSafeInteger(v)) {
+        // Past 2^53 - 1 a bump no longer changes the number (2^53 + 1 === 2^53), so it would deploy nothing.
+        c.error(field, `${name} ${describe(v)} is too large to count up from (at most ${Number.MAX_SAFE_INTEGER}); set it back to 0 (a change of ${name} deploys again)`, slot);
+        return 0;
+    }
+    return v;
+}
+
+/**
+ * The waitlist: would-be claims in queue order. Same field rules as claims; one entry per task;
+ * a task that holds a slot may not also wait.
+ */
+function validateWaitlist(c: Collector, raw: unknown, pools: Record<string, number[]>, claims: ReadonlyMap<number, Claim>, now: Date, taskPattern: RegExp | undefined): WaitEntry[] {
+    if (raw === undefined || raw === null) return [];
+    if (!Array.isArray(raw)) {
+        c.error("waitlist", `must be a list of entries (- owner: …, task: …, branch: …, requestedAt: …), got ${describe(raw)}`);
+        return [];
+    }
+    const out: WaitEntry[] = [];
+    const seen = new Map<string, number>();
+    raw.forEach((entry: unknown, i) => {
+        const base = `waitlist[${i}]`;
+        if (!isPlainObject(entry)) {
+            c.error(base, `each waitlist entry must be a map with owner, task, branch, requestedAt; got ${describe(entry)}`);
+            return;
+        }
+        const before = c.errors.length;
+        for (const key of Object.keys(entry)) {
+            if (!(WAIT_FIELDS as readonly string[]).includes(key)) {
+                c.error(`${base}.${key}`, `unknown waitlist field "${key}"; the fields are ${WAIT_FIELDS.join(", ")}`);
+            }
+        }
+        const owner = text(c, `${base}.owner`, entry.owner, { required: true, max: FIELD_LIMITS.owner });
+        const task = text(c, `${base}.task`, entry.task, { required: true, max: FIELD_LIMITS.task });
+        checkTaskPattern(c, `${base}.task`, task, taskPattern);
+        const purpose = text(c, `${base}.purpose`, entry.purpose, { required: false, max: FIELD_LIMITS.purpose });
+        const branch = branchField(c, `${base}.branch`, entry.branch);
+        const commit = commitField(c, `${base}.commit`, entry.commit, false);
+        const requestedAt = pastTimestamp(c, `${base}.requestedAt`, entry.requestedAt, now, { what: "the UTC time the entry was queued", use: "the time you queued" });
+        const pool = poolField(c, `${base}.pool`, entry.pool, pools);
+        if (task !== undefined) {
+            const held = [...claims].find(([, claim]) => taskKey(claim.task) === taskKey(task));
+            if (held) {
+                c.error(`${base}.task`, `task ${task} holds ${slotLayout(held[0], "x").identifier} and also waits; a task either holds a slot or waits: remove this entry (slots unwait --task ${task})`);
+            }
+            const first = seen.get(taskKey(task));
+            if (first !== undefined) {
+                c.error(`${base}.task`, `task ${task} waits twice (entries ${first + 1} and ${i + 1}); one entry per task: remove one`);
+            } else {
+                seen.set(taskKey(task), i);
+            }
+        }
+        if (c.errors.length !== before || !owner || !task || !branch || !requestedAt || !pool) return;
+        out.push({ owner, task, branch, ...(commit ? { commit } : {}), purpose: purpose ?? "", pool, requestedAt });
+    });
+    return out;
+}
+
+function dataPolicy(c: Collector, field: string, v: unknown): DataPolicy {
+    if (v === undefined || v === null) return DEFAULTS.dataOnNewTask;
+    if (v === "reset" || v === "keep") return v;
+    c.error(field, `must be reset or keep, got ${describe(v)}`);
+    return DEFAULTS.dataOnNewTask;
+}
+
+// A compose service name (compose's own rule) and arguments that travel as data, one per line.
+const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+function validateSeedCommand(c: Collector, raw: unknown): SeedCommand | undefined {
+    if (raw === undefined || raw === null) return undefined;
+    if (!isPlainObject(raw)) {
+        c.error("seedCommand", `must be a map {service: NAME, args: [ARG, …]}, got ${describe(raw)}`);
+        return undefined;
+    }
+    for (const key of Object.keys(raw)) {
+        if (key !== "service" && key !== "args") c.error(`seedCommand.${key}`, `unknown key "${key}"; the keys are service, args`);
+    }
+    const service = text(c, "seedCommand.service", raw.service, { required: true, max: 63 });
+    if (service !== undefined && !SERVICE_NAME.test(service)) {
+        c.error("seedCommand.service", `service "${service}" is not a compose service name (letters, digits, _ . -)`);
+        return undefined;
+    }
+    const args = stringList(c, "seedCommand.args", raw.args, (a) => (CONTROL.test(a) ? "must be one line with no control characters" : a.length > 1000 ? "is over 1000 characters" : undefined));
+    return service === undefined ? undefined : { service, args };
 }
 
 function validatePostgres(c: Collector, raw: unknown): PostgresSettings {
@@ -741,6 +855,13 @@ export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Da
     const deployTimeoutSeconds = optionalInt(c, "deployTimeoutSeconds", raw.deployTimeoutSeconds, DEFAULTS.deployTimeoutSeconds, 60, 3600);
     const releaseRemovesCheckout = optionalBool(c, "releaseRemovesCheckout", raw.releaseRemovesCheckout);
     const releaseRemovesVolumes = optionalBool(c, "releaseRemovesVolumes", raw.releaseRemovesVolumes);
+    const waitlist = validateWaitlist(c, raw.waitlist, pools, claims, now, taskPattern);
+    const maxClaimHours = raw.maxClaimHours === undefined || raw.maxClaimHours === null ? undefined : optionalInt(c, "maxClaimHours", raw.maxClaimHours, 0, 1, 24 * 365);
+    const databaseOnNewTask = dataPolicy(c, "databaseOnNewTask", raw.databaseOnNewTask);
+    const volumesOnNewTask = dataPolicy(c, "volumesOnNewTask", raw.volumesOnNewTask);
+    const seedCommand = validateSeedCommand(c, raw.seedCommand);
+    const pruneAfterHours = optionalInt(c, "pruneAfterHours", raw.pruneAfterHours, DEFAULTS.pruneAfterHours, 1, 24 * 365);
+    const minFreeDiskGb = optionalInt(c, "minFreeDiskGb", raw.minFreeDiskGb, DEFAULTS.minFreeDiskGb, 0, 1_000_000);
     const registryDatabase = raw.registryDatabase ?? DEFAULTS.registryDatabase;
     if (typeof registryDatabase !== "string" || !/^[a-z_][a-z0-9_]{0,62}$/.test(registryDatabase)) {
         c.error("registryDatabase", `must be a PostgreSQL database name of lowercase letters, digits and _ (at most 63), got ${describe(registryDatabase)}`);
@@ -785,6 +906,13 @@ export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Da
         taskPattern: typeof raw.taskPattern === "string" ? raw.taskPattern : DEFAULT_TASK_PATTERN,
         hosts: placement.hosts,
         ...(images.images ? { images: images.images } : {}),
+        waitlist,
+        ...(maxClaimHours !== undefined ? { maxClaimHours } : {}),
+        databaseOnNewTask,
+        volumesOnNewTask,
+        ...(seedCommand ? { seedCommand } : {}),
+        pruneAfterHours,
+        minFreeDiskGb,
     };
     return { settings, errors: c.errors, warnings: c.warnings };
 }

@@ -11,11 +11,12 @@
 
 import { slotLayout } from "../components/catalogue";
 import { Claim, DEFAULTS, Settings } from "../components/settings";
-import { ClaimRequest, PreparedClaim, applyClaim, applyRelease, describeEdit, prepareClaim } from "../cli/claims";
+import { ClaimRequest, PreparedClaim, applyClaim, describeEdit, prepareClaim } from "../cli/claims";
 import { RawClaim, claimsOf, diffClaims } from "../cli/diff";
 import { git } from "../cli/git";
 import { Io, UserError } from "../cli/io";
 import { editBranch, openPullRequest } from "../cli/pullRequest";
+import { releaseWithPromotion } from "../cli/waitlist";
 import { Edited, Stack, editStack, readStack } from "../cli/stack";
 import { Caller } from "./auth";
 import { PendingChange, RemoteConfig, RemoteError, freshClone, pendingChanges, scrub } from "./remote";
@@ -128,7 +129,9 @@ export class Writer {
                 const held = claimsOf(readStack(io, this.options.stack).raw).get(slot);
                 if (!held) return undefined;
                 const task = typeof held.task === "string" ? held.task : undefined;
-                const edited = await userStep(409, () => editStack(io, this.options.stack, (fresh: Stack) => applyRelease(fresh, slot)));
+                // The same edit as slots release: the first waiter of the slot's pool takes it.
+                const { edited: released } = await userStep(409, () => releaseWithPromotion(io, this.options.stack, true, () => [slot]));
+                const edited = { ...released, outcome: slot };
                 return { edited, branch: editBranch("release", task ?? id(slot)), message: `Release ${id(slot)}${task ? ` (${task})` : ""}` };
             }, slot),
         );
@@ -158,6 +161,7 @@ export class Writer {
                 claimedAt: text("claimedAt"),
                 pool: typeof c.pool === "string" ? c.pool : DEFAULTS.pool,
                 redeploy: 0,
+                resetDatabase: 0,
             });
         }
         return { ...settings, claims };

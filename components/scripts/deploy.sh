@@ -14,6 +14,7 @@ app_env=()
 # input with NUL turned into U+0001 and refuse it, before any line is taken as a parameter.
 input=$(LC_ALL=C tr '\000' '\001')
 [[ $input != *$'\001'* ]] || die "stdin contains a NUL byte (or a U+0001 control character); the deploy parameters are malformed"
+seed_args=()
 while IFS= read -r line || [[ -n $line ]]; do
   [[ -z $line ]] && continue
   [[ $line == *=* ]] || die "stdin line without KEY=VALUE form; the deploy parameters are malformed"
@@ -23,12 +24,14 @@ while IFS= read -r line || [[ -n $line ]]; do
   # rendered by the program and must not reach a file the app or compose parses.
   [[ $value != *[[:cntrl:]]* ]] || die "parameter $key contains a control character"
   case $key in
-    SLOT|BRANCH|COMMIT|REPOSITORY|DATABASE_URL|DATABASE_CA_CERT|DEPLOYMENT_ID|HEALTH_TIMEOUT)
+    SLOT|BRANCH|COMMIT|REPOSITORY|DATABASE_URL|DATABASE_CA_CERT|DEPLOYMENT_ID|HEALTH_TIMEOUT|\
+    DATABASE_ON_NEW_TASK|VOLUMES_ON_NEW_TASK|RESET_DATABASE|DATABASE_CLIENT|SEED_SERVICE|PRUNE_AFTER_HOURS|MIN_FREE_DISK_GB|DATA_OWNER)
       # A second line for the same key would mean a value smuggled in a line break.
       [[ -z ${param[$key]+set} ]] || die "parameter $key given twice"
       param[$key]=$value
       ;;
     APP_ENV) app_env+=("$value") ;;
+    SEED_ARG) seed_args+=("$value") ;;
     *) die "unknown parameter on stdin: $key" ;;
   esac
 done <<<"$input"
@@ -47,6 +50,21 @@ health_timeout=${param[HEALTH_TIMEOUT]:-300}
 [[ $health_timeout =~ ^[1-9][0-9]{0,4}$ ]] || die "HEALTH_TIMEOUT must be a number of seconds"
 # A leading dash would turn the URL into an option of git.
 [[ $repository != -* ]] || die "repository must not start with '-'"
+database_on_new_task=${param[DATABASE_ON_NEW_TASK]:-reset}
+volumes_on_new_task=${param[VOLUMES_ON_NEW_TASK]:-reset}
+reset_counter=${param[RESET_DATABASE]:-0}
+psql_image=${param[DATABASE_CLIENT]:-postgres:16-alpine}
+seed_service=${param[SEED_SERVICE]:-}
+prune_hours=${param[PRUNE_AFTER_HOURS]:-72}
+min_free_gb=${param[MIN_FREE_DISK_GB]:-5}
+[[ $database_on_new_task == reset || $database_on_new_task == keep ]] || die "DATABASE_ON_NEW_TASK must be reset or keep"
+[[ $volumes_on_new_task == reset || $volumes_on_new_task == keep ]] || die "VOLUMES_ON_NEW_TASK must be reset or keep"
+[[ $reset_counter =~ ^(0|[1-9][0-9]{0,8})$ ]] || die "RESET_DATABASE must be a whole number"
+[[ $psql_image =~ ^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9._-]+$ ]] || die "bad DATABASE_CLIENT"
+[[ -z $seed_service || $seed_service =~ ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$ ]] || die "bad SEED_SERVICE"
+((${#seed_args[@]} == 0)) || [[ -n $seed_service ]] || die "SEED_ARG without SEED_SERVICE"
+[[ $prune_hours =~ ^[1-9][0-9]{0,4}$ ]] || die "PRUNE_AFTER_HOURS must be a number of hours"
+[[ $min_free_gb =~ ^(0|[1-9][0-9]{0,6})$ ]] || die "MIN_FREE_DISK_GB must be a number of GB"
 
 id="staging-$slot"
 root=${STAGING_ROOT:-/home/deploy}
@@ -67,6 +85,15 @@ exec 9>"$dir/.lock"
 if ! flock -n 9; then
   printf 'staging-deploy: %s is busy with another deployment or release; waiting for it\n' "$id" >&2
   flock 9
+fi
+
+# Free disk where the slots live, in KiB (POSIX df: the fourth field of the second line).
+free_kib() { df -Pk -- "$root" | awk 'NR == 2 { print $4 }'; }
+free_gb() { awk -v k="$(free_kib)" 'BEGIN { printf "%.1f", k / 1048576 }'; }
+# A build that runs out of disk half-way leaves the slot broken and the droplet full; refuse
+# before anything changes instead.
+if ((min_free_gb > 0)) && (($(free_kib) < min_free_gb * 1048576)); then
+  die "only $(free_gb) GB free on the droplet ($root), under the floor of $min_free_gb GB (minFreeDiskGb); nothing was changed. Free space first (release unused slots, or docker system prune on the droplet), or lower minFreeDiskGb"
 fi
 
 # json_string: prints its argument as a JSON string literal (control characters were refused
@@ -213,6 +240,108 @@ compose=(docker compose -p "$id" --project-directory "$checkout" --env-file "$en
 deploy_log="$dir/last-deploy.log"
 : >"$deploy_log"
 chmod 600 "$deploy_log"
+
+# Whose data the slot's database and volumes hold: data-owner keeps the claim's DATA_OWNER (a
+# digest of its task; the task itself never reaches the droplet) and its reset counter. Without
+# that file (a slot this droplet never deployed, or deployed before the file existed) the
+# claim adopts the data as it is. Without DATA_OWNER (both policies keep) ownership never
+# changes.
+owner_file="$dir/data-owner"
+task=${param[DATA_OWNER]:-}
+[[ -z $task || $task =~ ^[0-9a-f]{16}$ ]] || die "bad DATA_OWNER"
+data_task=$task
+data_counter=$reset_counter
+if [[ -f $owner_file ]]; then
+  { IFS= read -r data_task || true; IFS= read -r data_counter || true; } <"$owner_file"
+  # Recorded while both policies were keep: nobody in particular, so the claim adopts the data.
+  [[ -n $data_task ]] || data_task=$task
+  [[ -n $task ]] || task=$data_task
+fi
+new_task=false
+[[ $data_task == "$task" ]] || new_task=true
+reset_database=false
+reset_volumes=false
+if [[ $new_task == true ]]; then
+  [[ $database_on_new_task == keep ]] || reset_database=true
+  [[ $volumes_on_new_task == keep ]] || reset_volumes=true
+elif [[ $data_counter != "$reset_counter" ]]; then
+  # resetDatabase was bumped: a fresh database for the same task.
+  reset_database=true
+fi
+
+# empty_database: drops everything the slot's role owns in the slot's database and recreates
+# the schemas it owned, connected as that role (it can reach no other database, and it cannot
+# drop itself). psql runs from a pinned image; the connection settings reach it in a 0600 file,
+# never on a command line.
+empty_database() {
+  # The program's URL: role and password are letters, digits and _ (nothing URL-encoded).
+  local re='^postgres(ql)?://([^:@/]+):([^@/]*)@([^:/?]+):([0-9]+)/([^?/]+)(\?sslmode=([a-z-]+))?(&sslrootcert=[^&]+)?$'
+  [[ $db_url =~ $re ]] || die "DATABASE_URL is not of the form postgresql://role:password@host:port/database?sslmode=…"
+  local pg_env
+  pg_env=$(mktemp "$dir/.pgenv.XXXXXX")
+  tmp_files+=("$pg_env")
+  printf 'PGUSER=%s\nPGPASSWORD=%s\nPGHOST=%s\nPGPORT=%s\nPGDATABASE=%s\nPGSSLMODE=%s\n' \
+    "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}" "${BASH_REMATCH[4]}" "${BASH_REMATCH[5]}" "${BASH_REMATCH[6]}" "${BASH_REMATCH[8]:-require}" >"$pg_env"
+  local run=(docker run --rm -i --network host --env-file "$pg_env")
+  if [[ -n ${BASH_REMATCH[9]} && -f $ca_file ]]; then
+    # Verify the server as the app does, with the same CA, mounted where the URL names it.
+    printf 'PGSSLROOTCERT=%s\n' "${BASH_REMATCH[9]#&sslrootcert=}" >>"$pg_env"
+    run+=(-v "$ca_file:${BASH_REMATCH[9]#&sslrootcert=}:ro")
+  fi
+  # DROP OWNED removes the role's tables, views, sequences, functions and schemas in this
+  # database only (and privileges granted to it here); the database and the role stay.
+  "${run[@]}" "$psql_image" psql -X -q -v ON_ERROR_STOP=1 >>"$deploy_log" 2>&1 9>&- <<'SQL'
+DO $reset$
+DECLARE
+  owned text[];
+  s text;
+BEGIN
+  SELECT coalesce(array_agg(nspname::text ORDER BY nspname), '{}') INTO owned
+    FROM pg_namespace
+    WHERE nspowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+      AND nspname NOT LIKE 'pg\_%';
+  EXECUTE 'DROP OWNED BY CURRENT_USER';
+  FOREACH s IN ARRAY owned LOOP
+    EXECUTE format('CREATE SCHEMA %I', s);
+  END LOOP;
+END
+$reset$;
+SQL
+}
+
+if [[ $reset_database == true || $reset_volumes == true ]]; then
+  why="the claim is for another task"
+  [[ $new_task == true ]] || why="resetDatabase is now $reset_counter"
+  # Nothing of the previous app may hold a connection or a volume while its data goes.
+  down=("${compose[@]}" down --remove-orphans)
+  [[ $reset_volumes == false ]] || down+=(--volumes)
+  if ! "${down[@]}" >>"$deploy_log" 2>&1 9>&-; then
+    tail -n 20 "$deploy_log" | redact >&2
+    die "could not stop $id before resetting its data; version.json left as it was"
+  fi
+  [[ $reset_volumes == false ]] || printf 'staging-deploy: %s: removed the named volumes of %s (volumesOnNewTask: reset)\n' "$why" "$id" >&2
+  if [[ $reset_database == true ]]; then
+    if ! empty_database; then
+      tail -n 20 "$deploy_log" | redact >&2
+      die "could not empty the database of $id; version.json left as it was"
+    fi
+    printf 'staging-deploy: %s: emptied the database of %s\n' "$why" "$id" >&2
+  fi
+fi
+# Written before the app starts: from here on the data is this task's, even if the start fails.
+tmp_owner=$(mktemp "$dir/.data-owner.XXXXXX")
+tmp_files+=("$tmp_owner")
+printf '%s\n%s\n' "$task" "$reset_counter" >"$tmp_owner"
+mv -f "$tmp_owner" "$owner_file"
+
+if [[ $reset_database == true && -n $seed_service ]]; then
+  if ! "${compose[@]}" run --rm --build "$seed_service" "${seed_args[@]}" >>"$deploy_log" 2>&1 9>&- </dev/null; then
+    printf 'staging-deploy: last 50 lines of the seed command for %s (all of it in %s):\n' "$id" "$deploy_log" >&2
+    tail -n 50 "$deploy_log" | redact >&2
+    die "the seed command (seedCommand: $seed_service) failed for $id; the database is empty; version.json left as it was"
+  fi
+  printf 'staging-deploy: seeded the database of %s with %s\n' "$id" "$seed_service" >&2
+fi
 if ! "${compose[@]}" up -d --build --remove-orphans >>"$deploy_log" 2>&1 9>&-; then
   printf 'staging-deploy: last 50 lines of compose up for %s (all of it in %s):\n' "$id" "$deploy_log" >&2
   tail -n 50 "$deploy_log" | redact >&2
@@ -254,4 +383,15 @@ chmod 644 "$tmp_version"
 mv -f "$tmp_version" "$version_file"
 printf '%s\n' "${param[DEPLOYMENT_ID]}" >"$dir/.deployment-id"
 
-printf 'STAGING_DEPLOY_RESULT {"slot":%s,"commit":"%s","deployedAt":"%s"}\n' "$slot" "$commit" "$deployed_at"
+# Disk hygiene, once the slot is up: images built for this compose project that no container
+# uses any more (compose labels what it builds with the project's name, so another slot's
+# images never match), and build cache older than pruneAfterHours. A failed prune is a warning:
+# the deployment itself succeeded.
+if ! docker image prune --all --force --filter "label=com.docker.compose.project=$id" >>"$deploy_log" 2>&1 9>&-; then
+  printf 'staging-deploy: warning: could not prune the unused images of %s (see %s)\n' "$id" "$deploy_log" >&2
+fi
+if ! docker builder prune --force --filter "until=${prune_hours}h" >>"$deploy_log" 2>&1 9>&-; then
+  printf 'staging-deploy: warning: could not prune build cache older than %sh (see %s)\n' "$prune_hours" "$deploy_log" >&2
+fi
+
+printf 'STAGING_DEPLOY_RESULT {"slot":%s,"commit":"%s","deployedAt":"%s","freeDiskGb":%s}\n' "$slot" "$commit" "$deployed_at" "$(free_gb)"

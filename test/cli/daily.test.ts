@@ -177,10 +177,10 @@ describeNeeds(["git"], "the daily workflow with git", () => {
             const F = "Pulumi.staging.yaml";
             expect(r.stderr.trimEnd().split("\n")).to.deep.equal([
                 `${F}:59: staging-8: slot 8 is claimed twice (once as 8 (line 53), once as "8" (line 59)); Pulumi keeps only one: keep one claim`,
-                `${F}:8: staging-slots:colour: unknown config key "staging-slots:colour"; the keys are domain, slotCount, repository, adminCidrs, pools, claims, region, dropletSize, dropletImage, sshKeys, deployPublicKey, sshHostKey, acmeEmail, projectName, postgres, appEnv, deployTimeoutSeconds, releaseRemovesCheckout, releaseRemovesVolumes, registryDatabase, taskPattern, hosts, images, registry, deployPrivateKey, postgresPassword, registryDatabaseUrl, repositoryKey`,
+                `${F}:8: staging-slots:colour: unknown config key "staging-slots:colour"; the keys are domain, slotCount, repository, adminCidrs, pools, claims, region, dropletSize, dropletImage, sshKeys, deployPublicKey, sshHostKey, acmeEmail, projectName, postgres, appEnv, deployTimeoutSeconds, releaseRemovesCheckout, releaseRemovesVolumes, registryDatabase, taskPattern, hosts, images, registry, waitlist, maxClaimHours, databaseOnNewTask, volumesOnNewTask, seedCommand, pruneAfterHours, minFreeDiskGb, deployPrivateKey, postgresPassword, registryDatabaseUrl, repositoryKey`,
                 `${F}:10: staging-slots:adminCidrs[0]: "0.0.0.0/0" is the whole IPv4 address space: it would open SSH and the database to the whole internet; list your own networks`,
                 `${F}:32: staging-2 commit: commit "abc" is not a full 40-character lowercase hex SHA; use the full SHA (git rev-parse <branch>)`,
-                `${F}:46: staging-6 colour: unknown claim field "colour"; the fields are owner, task, branch, commit, purpose, claimedAt, pool, longRunning, expiresAt, redeploy`,
+                `${F}:46: staging-6 colour: unknown claim field "colour"; the fields are owner, task, branch, commit, purpose, claimedAt, pool, longRunning, expiresAt, redeploy, resetDatabase`,
                 `${F}:41: staging-6 owner: owner must not be empty`,
                 `${F}:30: staging-2 task: task JOB-1 also holds staging-5 (as "job-1"); one slot per task: release the others`,
                 `${F}:36: staging-5 task: task job-1 also holds staging-2 (as "JOB-1"); one slot per task: release the others`,

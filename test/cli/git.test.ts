@@ -84,9 +84,12 @@ describeNeeds(["git"], "slots command with git", () => {
             writeFileSync(path.join(dir, "Pulumi.staging.yaml"), text);
             const r = await run(dir, ["diff"]);
             expect(r.stdout).to.equal(
-                "staging-4: In Use by alice for JOB-1 → In Use by bob for JOB-2, feature/login @ 0123456\n" +
+                "staging-4: In Use by alice for JOB-1 → In Use by bob for JOB-2, feature/login @ 0123456 (new task: the deployment empties the slot's database first)\n" +
                     "Also changed outside the claims: staging-slots:appEnv; read the preview (slots plan) for their effect.\n",
             );
+            writeFileSync(path.join(dir, "Pulumi.staging.yaml"), text.replace("  staging-slots:waitlist: []", "  staging-slots:databaseOnNewTask: keep\n  staging-slots:waitlist: []"));
+            expect((await run(dir, ["diff"])).stdout.split("\n")[0]).to.equal("staging-4: In Use by alice for JOB-1 → In Use by bob for JOB-2, feature/login @ 0123456");
+            writeFileSync(path.join(dir, "Pulumi.staging.yaml"), text);
             const json = JSON.parse((await run(dir, ["diff", "--json"])).stdout) as { base: string; changes: { slot: number; change: string; fields: string[]; after: { commit: string } }[]; otherKeys: string[] };
             expect(json.base).to.equal("HEAD");
             expect(json.changes).to.have.length(1);

@@ -11,7 +11,7 @@ const C = "0123456789abcdef0123456789abcdef01234567";
 const R = "fedcba9876543210fedcba9876543210fedcba98";
 const H = "1111111111111111111111111111111111111111";
 
-const claim: Claim = { owner: "alice", task: "JOB-1", branch: "feature/x", commit: C, purpose: "", claimedAt: "2026-11-23T10:00:00Z", pool: "qa", redeploy: 0 };
+const claim: Claim = { owner: "alice", task: "JOB-1", branch: "feature/x", commit: C, purpose: "", claimedAt: "2026-11-23T10:00:00Z", pool: "qa", redeploy: 0, resetDatabase: 0 };
 
 const row = (commit: string | null, claimedAt = "2026-11-23T10:00:00Z"): RegistryRow => ({
     slot: 4,

@@ -1,10 +1,16 @@
 import { expect } from "chai";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+
+import { cli } from "../../cli/index";
 
 import { ConfigError, formatProblem } from "../../components/validation";
 import { canonicalJson as canonical } from "../../offline/planDiff";
 import { renderPlan } from "../../offline/planText";
 import { Evaluation, MOCK_DEPLOYED_AT, RecordedResource, evaluate } from "../../offline/recorder";
 import { NOW, SECRETS, baseValues, claim, engineConfig } from "../helpers/config";
+import { stackYaml } from "../plan/stackRepo";
 
 const CLAIMED = claim();
 // What a claim edit on slot 4 may change: its deployment and its registry row, nothing else.
@@ -153,6 +159,39 @@ describe("the Pulumi program under mocks", () => {
         const two = await run({ ...baseValues(), claims: { "2": claim({ task: "JOB-2" }), "4": CLAIMED } });
         const twoRepointed = await run({ ...baseValues(), claims: { "2": claim({ task: "JOB-2" }), "4": REPOINTED } });
         expect(changed(two, twoRepointed).map(key)).to.have.members(SLOT_4_CLAIM_RESOURCES);
+    });
+
+    it("changes no resource for a waitlist, an expiry or maxClaimHours", async () => {
+        const waiter = { owner: "bob", task: "JOB-7", branch: "feature/search", purpose: "QA", pool: "qa", requestedAt: "2026-11-23T11:00:00Z" };
+        const edits: Array<[string, Record<string, unknown>]> = [
+            ["waitlist", { ...baseValues(), claims: { "4": CLAIMED }, waitlist: [waiter, { ...waiter, task: "JOB-8", pool: "staging" }] }],
+            ["expiresAt", { ...baseValues(), claims: { "4": claim({ expiresAt: "2026-11-25T10:30:00Z" }) } }],
+            ["expired claim", { ...baseValues(), claims: { "4": claim({ expiresAt: "2026-11-23T11:00:00Z" }) } }],
+            ["maxClaimHours", { ...baseValues(), claims: { "4": CLAIMED }, maxClaimHours: 48 }],
+        ];
+        for (const [what, values] of edits) {
+            expect(changed(claimed, await run(values)).map(key), what).to.deep.equal([]);
+        }
+    });
+
+    it("refuses a bad waitlist with the very lines slots check prints for the same stack file", async () => {
+        const values = { ...baseValues(), claims: { "4": CLAIMED }, waitlist: [{ owner: "bob", task: "JOB-123", branch: "a b", requestedAt: "2026-11-23T11:00:00Z", pool: "gpu" }] };
+        const bad = await run(values);
+        expect(bad.resources).to.deep.equal([]);
+        const programLines = (bad.error as ConfigError).problems.map(formatProblem);
+        const dir = mkdtempSync(path.join(tmpdir(), "program-vs-check-"));
+        try {
+            writeFileSync(path.join(dir, "Pulumi.yaml"), readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml")));
+            writeFileSync(path.join(dir, "Pulumi.staging.yaml"), stackYaml(values));
+            let stderr = "";
+            const code = await cli(["check", "--offline"], { stdout: () => {}, stderr: (t) => (stderr += t), cwd: dir, env: {}, isTTY: false, now: () => NOW });
+            expect(code).to.equal(1);
+            const checkLines = stderr.trim().split("\n").map((l) => l.replace(/^Pulumi\.staging\.yaml:\d+: /, ""));
+            expect(checkLines).to.deep.equal(programLines);
+            expect(programLines).to.have.length(3);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("keeps the droplet's inputs, user data included, independent of claims and slot count", async () => {

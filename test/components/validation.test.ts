@@ -25,6 +25,15 @@ interface BadCase {
 }
 
 const c4 = (overrides: Record<string, unknown>) => values({ claims: { "4": claim(overrides) } });
+const waiter = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+    owner: "bob",
+    task: "JOB-7",
+    branch: "feature/search",
+    purpose: "QA for PR #7",
+    pool: "qa",
+    requestedAt: "2026-11-23T11:00:00Z",
+    ...overrides,
+});
 const long = (n: number) => "x".repeat(n);
 
 const BAD: BadCase[] = [
@@ -77,6 +86,26 @@ const BAD: BadCase[] = [
     { name: "postgres sslmode disable", raw: values({ postgres: { mode: "existing", host: "db.example.com", user: "admin", sslmode: "disable" } }), field: "postgres.sslmode", says: /never disable/ },
     { name: "app setting with a quote the env file cannot carry", raw: values({ appEnv: { GREETING: "it's" } }), field: "appEnv.GREETING", says: /must not contain ' or \\/ },
     { name: "app setting overriding a slot's own", raw: values({ appEnv: { DATABASE_URL: "postgres://x" } }), field: "appEnv.DATABASE_URL", says: /set per slot/ },
+    { name: "expiresAt that is not a time", raw: c4({ expiresAt: "tomorrow" }), slot: 4, field: "claims.4.expiresAt", says: /not a UTC time like/ },
+    { name: "expiresAt before claimedAt", raw: c4({ expiresAt: "2026-11-23T10:00:00Z" }), slot: 4, field: "claims.4.expiresAt", says: /not after claimedAt 2026-11-23T10:30:00Z/ },
+    { name: "resetDatabase that is not a counter", raw: c4({ resetDatabase: "yes" }), slot: 4, field: "claims.4.resetDatabase", says: /resetDatabase must be a whole number 0 or more/ },
+    { name: "waitlist that is a map", raw: values({ waitlist: { a: 1 } }), field: "waitlist", says: /must be a list of entries/ },
+    { name: "waitlist entry without a task", raw: values({ waitlist: [waiter({ task: undefined })] }), field: "waitlist[0].task", says: /task is required/ },
+    { name: "waitlist entry with a bad branch", raw: values({ waitlist: [waiter({ branch: "a b" })] }), field: "waitlist[0].branch", says: /no whitespace/ },
+    { name: "waitlist entry with a short commit", raw: values({ waitlist: [waiter({ commit: "abc123" })] }), field: "waitlist[0].commit", says: /full 40-character/ },
+    { name: "waitlist entry with an unknown pool", raw: values({ waitlist: [waiter({ pool: "gpu" })] }), field: "waitlist[0].pool", says: /pool "gpu" is not defined; the pools are qa, staging/ },
+    { name: "waitlist entry queued in the future", raw: values({ waitlist: [waiter({ requestedAt: "2026-12-01T00:00:00Z" })] }), field: "waitlist[0].requestedAt", says: /in the future/ },
+    { name: "waitlist entry with an unknown field", raw: values({ waitlist: [waiter({ slot: 4 })] }), field: "waitlist[0].slot", says: /unknown waitlist field "slot"/ },
+    { name: "a task that holds a slot and waits", raw: values({ claims: { "4": claim() }, waitlist: [waiter({ task: "JOB-123" })] }), field: "waitlist[0].task", says: /holds staging-4 and also waits.*slots unwait --task JOB-123/ },
+    { name: "a task that waits twice", raw: values({ waitlist: [waiter(), waiter({ owner: "carol" })] }), field: "waitlist[1].task", says: /waits twice \(entries 1 and 2\)/ },
+    { name: "maxClaimHours of zero", raw: values({ maxClaimHours: 0 }), field: "maxClaimHours", says: /whole number from 1/ },
+    { name: "databaseOnNewTask that is neither reset nor keep", raw: values({ databaseOnNewTask: "wipe" }), field: "databaseOnNewTask", says: /must be reset or keep/ },
+    { name: "volumesOnNewTask that is neither reset nor keep", raw: values({ volumesOnNewTask: true }), field: "volumesOnNewTask", says: /must be reset or keep/ },
+    { name: "seedCommand without a service", raw: values({ seedCommand: { args: ["seed"] } }), field: "seedCommand.service", says: /service is required/ },
+    { name: "seedCommand service that is not a name", raw: values({ seedCommand: { service: "app; rm -rf /" } }), field: "seedCommand.service", says: /not a compose service name/ },
+    { name: "seedCommand argument with a line break", raw: values({ seedCommand: { service: "app", args: ["a\nb"] } }), field: "seedCommand.args[0]", says: /one line/ },
+    { name: "pruneAfterHours of zero", raw: values({ pruneAfterHours: 0 }), field: "pruneAfterHours", says: /whole number from 1/ },
+    { name: "minFreeDiskGb that is negative", raw: values({ minFreeDiskGb: -1 }), field: "minFreeDiskGb", says: /whole number from 0/ },
 ];
 
 describe("config validation", () => {
@@ -84,7 +113,7 @@ describe("config validation", () => {
         expect(errorsOf(values())).to.deep.equal([]);
         const result = validateSettings(c4({}), NOW);
         expect(result.errors).to.deep.equal([]);
-        expect(result.settings?.claims.get(4)).to.deep.equal({ ...claim(), pool: "qa", redeploy: 0 });
+        expect(result.settings?.claims.get(4)).to.deep.equal({ ...claim(), pool: "qa", redeploy: 0, resetDatabase: 0 });
     });
 
     for (const bad of BAD) {
@@ -187,9 +216,30 @@ describe("config validation", () => {
         expect(fresh.warnings).to.deep.equal([]);
     });
 
+    it("reads the waitlist in order, with the pool defaulted and the commit optional", () => {
+        const result = validateSettings(values({ waitlist: [waiter({ pool: undefined }), waiter({ task: "JOB-8", pool: "staging", commit: "0123456789abcdef0123456789abcdef01234567" })] }), NOW);
+        expect(result.errors).to.deep.equal([]);
+        expect(result.settings?.waitlist).to.deep.equal([
+            { owner: "bob", task: "JOB-7", branch: "feature/search", purpose: "QA for PR #7", pool: "qa", requestedAt: "2026-11-23T11:00:00Z" },
+            { owner: "bob", task: "JOB-8", branch: "feature/search", commit: "0123456789abcdef0123456789abcdef01234567", purpose: "QA for PR #7", pool: "staging", requestedAt: "2026-11-23T11:00:00Z" },
+        ]);
+    });
+
+    it("defaults the data policy, pruning and disk floor, and reads them when given", () => {
+        const defaults = validateSettings(values(), NOW).settings;
+        expect(defaults).to.include({ databaseOnNewTask: "reset", volumesOnNewTask: "reset", pruneAfterHours: 72, minFreeDiskGb: 5 });
+        expect(defaults?.maxClaimHours).to.equal(undefined);
+        expect(defaults?.seedCommand).to.equal(undefined);
+        const given = validateSettings(
+            values({ databaseOnNewTask: "keep", volumesOnNewTask: "keep", pruneAfterHours: 24, minFreeDiskGb: 0, maxClaimHours: 72, seedCommand: { service: "app", args: ["python", "-m", "seed"] } }),
+            NOW,
+        ).settings;
+        expect(given).to.deep.include({ databaseOnNewTask: "keep", volumesOnNewTask: "keep", pruneAfterHours: 24, minFreeDiskGb: 0, maxClaimHours: 72, seedCommand: { service: "app", args: ["python", "-m", "seed"] } });
+    });
+
     it("never throws, whatever the stack file holds", () => {
         fc.assert(
-            fc.property(fc.dictionary(fc.constantFrom("domain", "claims", "pools", "slotCount", "adminCidrs", "postgres", "appEnv", "x"), fc.anything()), (raw) => {
+            fc.property(fc.dictionary(fc.constantFrom("domain", "claims", "pools", "slotCount", "adminCidrs", "postgres", "appEnv", "waitlist", "seedCommand", "x"), fc.anything()), (raw) => {
                 const result = validateSettings(raw, NOW);
                 expect(result.settings === undefined).to.equal(result.errors.length > 0);
             }),

@@ -79,6 +79,49 @@ describe("slots plan --base: what a stack file edit changes, by slot", function 
         });
     }
 
+    const WAITER = { owner: "bob", task: "JOB-7", branch: "feature/search", purpose: "QA", pool: "qa", requestedAt: "2026-11-23T11:00:00Z" };
+    const noChange: Array<{ title: string; base: Record<string, unknown>; head: Record<string, unknown> }> = [
+        { title: "joining the waitlist", base: CLAIMED, head: { ...CLAIMED, waitlist: [WAITER] } },
+        { title: "leaving the waitlist", base: { ...CLAIMED, waitlist: [WAITER, { ...WAITER, task: "JOB-8" }] }, head: { ...CLAIMED, waitlist: [{ ...WAITER, task: "JOB-8" }] } },
+        { title: "reordering the waitlist", base: { ...CLAIMED, waitlist: [WAITER, { ...WAITER, task: "JOB-8" }] }, head: { ...CLAIMED, waitlist: [{ ...WAITER, task: "JOB-8" }, WAITER] } },
+        { title: "setting a claim's expiresAt", base: CLAIMED, head: { ...baseValues(), claims: { "4": claim({ expiresAt: "2026-11-24T10:30:00Z" }) } } },
+        { title: "moving a claim's expiresAt", base: { ...baseValues(), claims: { "4": claim({ expiresAt: "2026-11-24T10:30:00Z" }) } }, head: { ...baseValues(), claims: { "4": claim({ expiresAt: "2026-11-26T10:30:00Z" }) } } },
+        { title: "setting maxClaimHours", base: CLAIMED, head: { ...CLAIMED, maxClaimHours: 72 } },
+    ];
+    for (const c of noChange) {
+        it(`changes no resource on ${c.title}`, async () => {
+            const base = repo.commit(c.base);
+            repo.write(c.head);
+            expect(await planJson(repo, base)).to.deep.equal([]);
+            const text = await plan(repo, ["--base", base]);
+            expect(text.stdout).to.match(/\nNo resource changes\.\n$/);
+        });
+    }
+
+    it("shows a handover to another task (a promotion) by the task key of the slot's registry row beside its deployment's change", async () => {
+        const base = repo.commit(CLAIMED);
+        repo.write({ ...baseValues(), claims: { "4": claim({ owner: "bob", task: "JOB-7", branch: "feature/search", commit: "fedcba9876543210fedcba9876543210fedcba98" }) } });
+        const changes = await planJson(repo, base);
+        expect(names(changes)).to.deep.equal(["replace staging-4-deploy", "update staging-4-registry"]);
+        expect(changes[1].keys).to.include("task");
+    });
+
+    it("shows a resetDatabase bump as a replacement of the slot's deployment (triggers), and nothing else", async () => {
+        const base = repo.commit(CLAIMED);
+        repo.write({ ...baseValues(), claims: { "4": claim({ resetDatabase: 1 }) } });
+        const changes = await planJson(repo, base);
+        expect(names(changes)).to.deep.equal(["replace staging-4-deploy"]);
+        expect(changes[0].keys).to.include.members(["triggers", "stdin", "delete"]);
+    });
+
+    it("runs the deployment again for a new task while a data policy is reset, so it can empty the database", async () => {
+        const base = repo.commit(CLAIMED);
+        repo.write({ ...baseValues(), claims: { "4": claim({ task: "JOB-124" }) } });
+        const changes = await planJson(repo, base);
+        expect(names(changes)).to.deep.equal(["update staging-4-deploy", "update staging-4-registry"]);
+        expect(changes[0].keys).to.deep.equal(["stdin"]);
+    });
+
     it("shows a re-point as a replacement of the deployment, forced by its triggers, with every changed input", async () => {
         const base = repo.commit(CLAIMED);
         repo.write({ ...baseValues(), claims: { "4": claim({ commit: "fedcba9876543210fedcba9876543210fedcba98" }) } });
@@ -90,15 +133,18 @@ describe("slots plan --base: what a stack file edit changes, by slot", function 
         expect(text.stdout).to.contain("2 changes: 0 to create, 1 to update, 1 to replace, 0 to delete.\n");
     });
 
-    const cosmetic: Array<{ field: string; value: string }> = [
+    // A new task redeploys only for its data (databaseOnNewTask / volumesOnNewTask reset, the
+    // default): with both keep it is as cosmetic as an owner.
+    const KEEP = { databaseOnNewTask: "keep", volumesOnNewTask: "keep" };
+    const cosmetic: Array<{ field: string; value: string; values?: Record<string, unknown> }> = [
         { field: "owner", value: "bob" },
-        { field: "task", value: "JOB-124" },
+        { field: "task", value: "JOB-124", values: KEEP },
         { field: "purpose", value: "QA for PR #124" },
     ];
     for (const c of cosmetic) {
-        it(`never redeploys for a new ${c.field}: only the slot's registry row changes`, async () => {
-            const base = repo.commit(CLAIMED);
-            repo.write({ ...baseValues(), claims: { "4": claim({ [c.field]: c.value }) } });
+        it(`never redeploys for a new ${c.field}${c.values ? " (data policies keep)" : ""}: only the slot's registry row changes`, async () => {
+            const base = repo.commit({ ...CLAIMED, ...c.values });
+            repo.write({ ...baseValues(), ...c.values, claims: { "4": claim({ [c.field]: c.value }) } });
             const changes = await planJson(repo, base);
             expect(changes).to.deep.equal([
                 { op: "update", slot: 4, type: "pulumi-nodejs:dynamic:Resource", name: "staging-4-registry", keys: [c.field] },

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 
 import { slotLayout } from "../../components/catalogue";
-import { deployStdin, parseDeployResult } from "../../components/scripts";
+import { dataOwnerKey, deployStdin, parseDeployResult } from "../../components/scripts";
 import { MOCK_DATABASE_CA } from "../../offline/recorder";
 import { AppRepo, createAppRepo } from "../fixtures/appRepo";
 import { describeNeeds, itNeeds } from "../helpers/tools";
@@ -146,8 +146,12 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
             APP_ENV: "staging",
         });
 
+        // A slot this droplet never ran adopts its database as it is: nothing to reset, then the
+        // slot's own unused images and old build cache are pruned.
         expect(dockerCalls(droplet)).to.deep.equal([
             `compose -p staging-${A} --project-directory ${checkout} --env-file ${envPath} up -d --build --remove-orphans`,
+            `image prune --all --force --filter label=com.docker.compose.project=staging-${A}`,
+            "builder prune --force --filter until=72h",
         ]);
         // The example app's own answer, served by its server.js.
         expect(JSON.parse((await apiVersion(5000 + A)) ?? "null")).to.deep.equal({
@@ -157,6 +161,8 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
             slot: `staging-${A}`,
             database: "not configured",
         });
+        expect(result?.freeDiskGb).to.be.a("number").and.be.above(0);
+        expect(readFileSync(path.join(slotDir(droplet, A), "data-owner"), "utf8")).to.equal(`${dataOwnerKey("JOB-123")}\n0\n`);
 
         expect(versionJson(droplet, A)).to.deep.equal({
             slot: `staging-${A}`,
@@ -168,7 +174,7 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         });
         expect(statSync(path.join(slotDir(droplet, A), "version.json")).mode & 0o777).to.equal(0o644);
         // No temporary file (env, version, fetch errors) is left beside the real ones.
-        expect(readdirSync(slotDir(droplet, A)).sort()).to.deep.equal([".branch-history.git", ".deployment-id", `.env.staging-${A}`, ".lock", "job-search-project", "last-deploy.log", "version.json"]);
+        expect(readdirSync(slotDir(droplet, A)).sort()).to.deep.equal([".branch-history.git", ".deployment-id", `.env.staging-${A}`, ".lock", "data-owner", "job-search-project", "last-deploy.log", "version.json"]);
         expect(statSync(path.join(slotDir(droplet, A), "last-deploy.log")).mode & 0o777).to.equal(0o600);
     });
 
@@ -237,7 +243,7 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         ok(await run(droplet, cmd.create, cmd.stdin));
         const r1 = await run(droplet, cmd.delete);
         ok(r1);
-        expect(dockerCalls(droplet).slice(1)).to.deep.equal([`compose -p staging-${A} down --remove-orphans`]);
+        expect(dockerCalls(droplet).slice(3)).to.deep.equal([`compose -p staging-${A} down --remove-orphans`]);
         expect(await apiVersion(5000 + A)).to.equal(undefined);
         const released = versionJson(droplet, A);
         expect(released).to.include({ slot: `staging-${A}`, status: "released" });
@@ -257,7 +263,7 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         const cmd = await command(A, { commit: repo.first }, values);
         ok(await run(droplet, cmd.create, cmd.stdin));
         ok(await run(droplet, cmd.delete));
-        expect(dockerCalls(droplet).slice(1)).to.deep.equal([`compose -p staging-${A} down --remove-orphans --volumes`]);
+        expect(dockerCalls(droplet).slice(3)).to.deep.equal([`compose -p staging-${A} down --remove-orphans --volumes`]);
         expect(existsSync(path.join(slotDir(droplet, A), "job-search-project"))).to.equal(false);
         expect(existsSync(path.join(slotDir(droplet, A), ".branch-history.git"))).to.equal(false);
         expect(versionJson(droplet, A)).to.include({ status: "released" });
@@ -413,8 +419,11 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
         it("owner, task and purpose with ; $() backticks and quotes pass validation and never reach the droplet", async function () {
             expect(await programErr({ [A]: { commit: repo.first, ...payloads } })).to.equal(undefined);
             const cmd = await command(A, { commit: repo.first, ...payloads }, anyTask);
-            // They are the registry row's: the deployment's command, stdin and release carry none of them.
-            expect(await command(A, { commit: repo.first }, anyTask)).to.deep.equal(cmd);
+            // They are the registry row's: the deployment's command, stdin and release carry none of
+            // them; the task only as the data owner's digest (a hex string), never its text.
+            const plain = await command(A, { commit: repo.first }, anyTask);
+            expect({ ...cmd, stdin: withStdinLine(cmd.stdin, "DATA_OWNER", dataOwnerKey("JOB-123")) }).to.deep.equal(plain);
+            expect(stdinValue(cmd.stdin, "DATA_OWNER")).to.equal(dataOwnerKey(payloads.task)).and.match(/^[0-9a-f]{16}$/);
             const r = await run(droplet, cmd.create, cmd.stdin, hostileEnv);
             ok(r);
             expect(existsSync(marker), "marker file").to.equal(false);
@@ -454,6 +463,7 @@ describeNeeds(TOOLS, "slot deploy and release scripts, executed", function () {
                     databaseUrl: "postgresql://x",
                     appEnv: {},
                     healthTimeoutSeconds: 10,
+                    data: { databaseOnNewTask: "reset", volumesOnNewTask: "reset", pruneAfterHours: 72, minFreeDiskGb: 5 },
                 }),
             ).to.throw(/BRANCH contains a line break/);
 

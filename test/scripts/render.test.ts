@@ -6,7 +6,9 @@ import { spawnSync } from "node:child_process";
 import * as fc from "fast-check";
 import * as path from "node:path";
 
-import { healthTimeoutSeconds } from "../../components/scripts";
+import { slotLayout } from "../../components/catalogue";
+import { DataOptions, deployStdin, deployTriggers, deploymentId, healthTimeoutSeconds, parseDeployResult } from "../../components/scripts";
+import { Claim } from "../../components/settings";
 import { isRepositoryUrl } from "../../components/validation";
 import { hasTool } from "../helpers/tools";
 
@@ -20,6 +22,46 @@ describe("script rendering", function () {
             }),
         );
         expect([60, 900, 3600].map(healthTimeoutSeconds)).to.deep.equal([10, 430, 1780]);
+    });
+
+    const CLAIM: Claim = {
+        owner: "alice", task: "JOB-1", branch: "feature/login", commit: "0123456789abcdef0123456789abcdef01234567", purpose: "", claimedAt: "2026-11-23T10:30:00Z", pool: "qa", redeploy: 0, resetDatabase: 0,
+    };
+    const DATA: DataOptions = { databaseOnNewTask: "reset", volumesOnNewTask: "keep", pruneAfterHours: 24, minFreeDiskGb: 8, seedCommand: { service: "campaign-ui", args: ["python", "-m", "seed", "--rows=10 $(x)"] } };
+    const stdin = (claim: Claim, data: DataOptions = DATA): string[] =>
+        deployStdin({ layout: slotLayout(4, "justapply.net"), claim, repository: "git@github.com:a/b.git", databaseUrl: "postgresql://r:p@h:1/d?sslmode=require", appEnv: {}, healthTimeoutSeconds: 10, data }).split("\n");
+
+    it("hands the data policy, seed command, prune age and disk floor to the deploy script as stdin lines", function () {
+        const lines = stdin({ ...CLAIM, resetDatabase: 2 });
+        expect(lines.filter((l) => /^(DATABASE_ON|VOLUMES_ON|RESET_DATABASE|DATABASE_CLIENT|SEED_|PRUNE|MIN_FREE)/.test(l))).to.deep.equal([
+            "DATABASE_ON_NEW_TASK=reset",
+            "VOLUMES_ON_NEW_TASK=keep",
+            "RESET_DATABASE=2",
+            "DATABASE_CLIENT=postgres:16-alpine",
+            "SEED_SERVICE=campaign-ui",
+            "SEED_ARG=python",
+            "SEED_ARG=-m",
+            "SEED_ARG=seed",
+            "SEED_ARG=--rows=10 $(x)",
+            "PRUNE_AFTER_HOURS=24",
+            "MIN_FREE_DISK_GB=8",
+        ]);
+        expect(stdin(CLAIM, { ...DATA, seedCommand: undefined }).some((l) => l.startsWith("SEED_"))).to.equal(false);
+        expect(() => stdin(CLAIM, { ...DATA, seedCommand: { service: "x", args: ["a\nMIN_FREE_DISK_GB=0"] } })).to.throw(/SEED_ARG contains a line break/);
+    });
+
+    it("replaces the deployment on a resetDatabase bump, and keeps the id and triggers of claims that never bumped it", function () {
+        expect(deployTriggers(CLAIM)).to.deep.equal([CLAIM.commit, CLAIM.branch, 0]);
+        expect(deployTriggers({ ...CLAIM, resetDatabase: 1 })).to.deep.equal([CLAIM.commit, CLAIM.branch, 0, 1]);
+        // The id a claim had before the counter existed: sha256 of [slot, branch, commit, redeploy].
+        expect(deploymentId(4, CLAIM)).to.equal(deploymentId(4, { branch: CLAIM.branch, commit: CLAIM.commit, redeploy: 0 }));
+        expect(deploymentId(4, { ...CLAIM, resetDatabase: 1 })).to.not.equal(deploymentId(4, CLAIM));
+    });
+
+    it("reads the free disk from the deploy result line, and lines from before it existed", function () {
+        expect(parseDeployResult('STAGING_DEPLOY_RESULT {"slot":4,"commit":"c","deployedAt":"t","freeDiskGb":41.2}\n')).to.deep.equal({ slot: 4, commit: "c", deployedAt: "t", freeDiskGb: 41.2 });
+        expect(parseDeployResult('STAGING_DEPLOY_RESULT {"slot":4,"commit":"c","deployedAt":"t"}\n')).to.deep.equal({ slot: 4, commit: "c", deployedAt: "t" });
+        expect(parseDeployResult('STAGING_DEPLOY_RESULT {"slot":4,"commit":"c","deployedAt":"t","freeDiskGb":"lots"}\n')).to.equal(undefined);
     });
 
     const urls: Array<[string, boolean]> = [

