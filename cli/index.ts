@@ -1,46 +1,40 @@
 // The `slots` command: `cli(argv, io)` runs one command and returns its exit code; cli/bin.js is
-// the thin executable around it. `plan` and `guard` load the Pulumi SDK, so they are imported only
-// when asked for: the other commands start fast enough for a pre-commit hook.
+// the thin executable around it. Each command's module is required only when that command runs,
+// so `slots list` starts fast enough for a pre-commit hook; a plain `require` rather than
+// `import()`, so the executable needs only tsx's require hook.
 
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 
 import { closest } from "./args";
-import { checkCommand } from "./check";
-import { claimCommand, extendCommand, redeployCommand, releaseCommand, repointCommand } from "./claims";
 import { reportError } from "./commandErrors";
-import { diffCommand } from "./diff";
-import { fetchCommand } from "./fetch";
 import { CHECK_HELP, CLAIM_HELP, COMMENT_HELP, DIFF_HELP, EXPIRE_HELP, EXTEND_HELP, FETCH_HELP, HELP, LIST_HELP, REDEPLOY_HELP, RELEASE_HELP, REPOINT_HELP, SERVE_HELP, TABLE_HELP, UNWAIT_HELP } from "./help";
 import { DEPLOYMENTS_HELP, REPORT_HELP, STATUS_HELP } from "./help";
 import { Io, UsageError } from "./io";
-import { listCommand } from "./list";
-import { commentCommand, tableCommand } from "./markdown";
-import { statusCommand } from "./status";
-import { expireCommand, unwaitCommand } from "./waitlist";
 
 type Command = (argv: string[], io: Io) => Promise<number>;
 
+// plan and guard load the Pulumi SDK, serve the HTTP stack: only when they run.
 const COMMANDS: Readonly<Record<string, Command>> = {
-    list: listCommand,
-    claim: claimCommand,
-    repoint: repointCommand,
-    release: releaseCommand,
-    redeploy: redeployCommand,
-    extend: extendCommand,
-    check: checkCommand,
-    diff: diffCommand,
-    comment: commentCommand,
-    table: tableCommand,
-    fetch: fetchCommand,
-    unwait: unwaitCommand,
-    expire: expireCommand,
-    plan: async (argv, io) => (await import("./plan")).planCommand(argv, io),
-    guard: async (argv, io) => (await import("./guard")).guardCommand(argv, io),
-    serve: async (argv, io) => (await import("./serve")).serveCommand(argv, io),
-    status: statusCommand,
-    deployments: async (argv, io) => (await import("./githubDeployments")).deploymentsCommand(argv, io),
-    report: async (argv, io) => (await import("./report")).reportCommand(argv, io),
+    list: (argv, io) => (require("./list") as typeof import("./list")).listCommand(argv, io),
+    claim: (argv, io) => (require("./claims") as typeof import("./claims")).claimCommand(argv, io),
+    repoint: (argv, io) => (require("./claims") as typeof import("./claims")).repointCommand(argv, io),
+    release: (argv, io) => (require("./claims") as typeof import("./claims")).releaseCommand(argv, io),
+    redeploy: (argv, io) => (require("./claims") as typeof import("./claims")).redeployCommand(argv, io),
+    extend: (argv, io) => (require("./claims") as typeof import("./claims")).extendCommand(argv, io),
+    check: (argv, io) => (require("./check") as typeof import("./check")).checkCommand(argv, io),
+    diff: (argv, io) => (require("./diff") as typeof import("./diff")).diffCommand(argv, io),
+    comment: (argv, io) => (require("./markdown") as typeof import("./markdown")).commentCommand(argv, io),
+    table: (argv, io) => (require("./markdown") as typeof import("./markdown")).tableCommand(argv, io),
+    fetch: (argv, io) => (require("./fetch") as typeof import("./fetch")).fetchCommand(argv, io),
+    unwait: (argv, io) => (require("./waitlist") as typeof import("./waitlist")).unwaitCommand(argv, io),
+    expire: (argv, io) => (require("./waitlist") as typeof import("./waitlist")).expireCommand(argv, io),
+    plan: (argv, io) => (require("./plan") as typeof import("./plan")).planCommand(argv, io),
+    guard: (argv, io) => (require("./guard") as typeof import("./guard")).guardCommand(argv, io),
+    serve: (argv, io) => (require("./serve") as typeof import("./serve")).serveCommand(argv, io),
+    status: (argv, io) => (require("./status") as typeof import("./status")).statusCommand(argv, io),
+    deployments: (argv, io) => (require("./githubDeployments") as typeof import("./githubDeployments")).deploymentsCommand(argv, io),
+    report: (argv, io) => (require("./report") as typeof import("./report")).reportCommand(argv, io),
 };
 
 const HELPS: Readonly<Record<string, string>> = {

@@ -50,8 +50,8 @@ export async function startServer(argv: readonly string[], io: Io): Promise<Star
     const base = args.string("base") ?? "main";
 
     // Loaded here so the other commands start without the HTTP stack.
-    const { authProblems } = await import("../server/auth");
-    const { buildServer } = await import("../server/app");
+    const { authProblems } = require("../server/auth") as typeof import("../server/auth");
+    const { buildServer } = require("../server/app") as typeof import("../server/app");
 
     const auth = {
         ...(io.env.SLOTS_JWT_SECRET ? { secret: io.env.SLOTS_JWT_SECRET } : {}),
