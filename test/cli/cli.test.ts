@@ -3,8 +3,7 @@
 
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
 
@@ -21,6 +20,7 @@ import {
     REPOINT_HELP,
     TABLE_HELP,
 } from "../../cli/help";
+import { tempDir } from "../helpers/tempDirs";
 import { COMMIT, DIGIT_COMMIT, ROOT, Run, STACK_TEXT, claimArgs, run, stackText, tempProject } from "./harness";
 
 /** Commands run first, each of which must succeed. */
@@ -372,7 +372,7 @@ describe("slots command", () => {
         describe("comment and table say when a slot was really deployed", () => {
             // A pulumi stand-in on an otherwise empty PATH: it prints the stack outputs given in $OUTPUTS.
             function pulumiBin(outputs: string | undefined): Record<string, string | undefined> {
-                const bin = mkdtempSync(path.join(tmpdir(), "slots-pulumi-"));
+                const bin = tempDir("slots-pulumi-");
                 if (outputs !== undefined) {
                     writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\n[ "$1 $2 $3" = "stack output --json" ] || exit 9\nprintf '%s\\n' '${outputs}'\n`, { mode: 0o755 });
                 }

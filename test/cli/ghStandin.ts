@@ -1,9 +1,10 @@
 // Runs commands with the gh stand-in (test/fixtures/gh/gh) first on PATH and reads back the calls
 // it recorded.
 
-import { mkdtempSync, readFileSync, existsSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, existsSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+
+import { tempDir } from "../helpers/tempDirs";
 
 const STANDIN = path.join(__dirname, "..", "fixtures", "gh-api");
 
@@ -23,7 +24,7 @@ export interface GhStandin {
 }
 
 export function ghStandin(fixture: Record<string, unknown> = {}, env: Record<string, string | undefined> = {}): GhStandin {
-    const dir = mkdtempSync(path.join(tmpdir(), "gh-standin-"));
+    const dir = tempDir("gh-standin-");
     const log = path.join(dir, "calls.jsonl");
     const fixtureFile = path.join(dir, "fixture.json");
     writeFileSync(fixtureFile, JSON.stringify(fixture));

@@ -2,9 +2,10 @@
 // URL is pointed at with git's own `url.<base>.insteadOf`, so the stack file keeps its real URL.
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import * as path from "node:path";
+
+import { tempDir } from "../helpers/tempDirs";
 
 /** The repository URL in the project's stack file. */
 export const REPOSITORY = "git@github.com:justapply/job-search-project.git";
@@ -20,7 +21,7 @@ export function git(cwd: string, ...args: string[]): string {
 
 /** A bare repository with branch feature/login; returns its file:// URL, the branch head and the clone it was pushed from. */
 export function bareRepository(): { url: string; head: string; work: string } {
-    const dir = mkdtempSync(path.join(tmpdir(), "slots-remote-"));
+    const dir = tempDir("slots-remote-");
     git(dir, "init", "-q", "--bare", "app.git");
     git(dir, "init", "-q", "work");
     const work = path.join(dir, "work");

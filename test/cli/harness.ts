@@ -2,12 +2,12 @@
 // a fixed clock, and captures what it prints.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 
 import { cli } from "../../cli/index";
 import { NOW } from "../helpers/config";
+import { tempDir } from "../helpers/tempDirs";
 
 /** The project root (where the real Pulumi.staging.yaml lives). */
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -23,7 +23,7 @@ export const COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
 /** A temporary project folder holding Pulumi.yaml and Pulumi.staging.yaml with `text`. */
 export function tempProject(text: string = STACK_TEXT): string {
-    const dir = mkdtempSync(path.join(tmpdir(), "slots-cli-"));
+    const dir = tempDir("slots-cli-");
     writeFileSync(path.join(dir, "Pulumi.yaml"), readFileSync(path.join(ROOT, "Pulumi.yaml")));
     writeFileSync(path.join(dir, "Pulumi.staging.yaml"), text);
     return dir;

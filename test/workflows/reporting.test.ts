@@ -4,14 +4,14 @@
 
 import { expect } from "chai";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 
 import { COMMIT, tempProject } from "../cli/harness";
 import { ghStandin } from "../cli/ghStandin";
 import { stackWithClaims, useSlotServers } from "../cli/statusServers";
+import { tempDir } from "../helpers/tempDirs";
 import { itNeeds } from "../helpers/tools";
 
 const DIR = path.join(__dirname, "..", "..", ".github", "workflows");
@@ -48,7 +48,7 @@ function step(wf: Workflow, job: string, name: string): Step {
  * spawnSync: the servers the script probes live in this process and must keep answering.
  */
 function runStep(s: Step, cwd: string, env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string; summary: string }> {
-    const summary = path.join(mkdtempSync(path.join(tmpdir(), "step-summary-")), "summary.md");
+    const summary = path.join(tempDir("step-summary-"), "summary.md");
     writeFileSync(summary, "");
     const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", s.run as string], {
         cwd,

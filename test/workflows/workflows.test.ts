@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 
+import { tempDir } from "../helpers/tempDirs";
 import { itNeeds, itRequires } from "../helpers/tools";
 
 const DIR = path.join(__dirname, "..", "..", ".github", "workflows");
@@ -188,7 +188,7 @@ describe("GitHub workflows", () => {
         });
 
         itNeeds(["git", "bash"], ".ci/changed says relevant for anything but prose: test-only, stack-only and unknown files count", () => {
-            const repo = mkdtempSync(path.join(tmpdir(), "changed-"));
+            const repo = tempDir("changed-");
             const git = (...args: string[]): string =>
                 execFileSync("git", ["-c", "user.name=T", "-c", "user.email=t@example.com", ...args], { cwd: repo, encoding: "utf8" }).trim();
             git("init", "-q");
