@@ -43,6 +43,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     report: async (argv, io) => (await import("./report")).reportCommand(argv, io),
 };
 
+/** Every command `slots` dispatches, in the order of the table above. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
 const HELPS: Readonly<Record<string, string>> = {
     list: LIST_HELP,
     claim: CLAIM_HELP,
