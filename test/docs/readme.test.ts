@@ -9,18 +9,17 @@ import { parse } from "yaml";
 import { HELP } from "../../cli/help";
 import { COMMAND_NAMES } from "../../cli/index";
 import { SECRET_KEYS } from "../../components/settings";
-import { CONFIG_KEYS } from "../../components/validation";
+import { CLAIM_FIELDS, CONFIG_KEYS, WAIT_FIELDS } from "../../components/validation";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const README = readFileSync(path.join(ROOT, "README.md"), "utf8");
 
-/** The text of the section under `heading` (a whole heading line), up to the next heading of its level or higher. */
+/** The text under `heading` (a whole heading line), up to the next heading. */
 function section(heading: string): string {
-    const level = /^#+/.exec(heading)?.[0].length ?? 2;
     const lines = README.split("\n");
     const start = lines.indexOf(heading);
     expect(start, `README has no heading "${heading}"`).to.be.at.least(0);
-    const end = lines.findIndex((line, i) => i > start && new RegExp(`^#{1,${level}} `).test(line));
+    const end = lines.findIndex((line, i) => i > start && /^#{1,6} /.test(line));
     return lines.slice(start + 1, end === -1 ? undefined : end).join("\n");
 }
 
@@ -42,6 +41,11 @@ describe("README", () => {
         const keys = firstCells(section("## Config reference"), /^\| `([A-Za-z]+)` \|/);
         expect(new Set(keys).size, "a key listed twice").to.equal(keys.length);
         expect([...keys].sort()).to.deep.equal([...CONFIG_KEYS, ...SECRET_KEYS].sort());
+    });
+
+    it("the field tables list every claim field and every waitlist field, in the order slots writes them", () => {
+        const text = section("### Claim and waitlist fields");
+        expect(firstCells(text, /^\| `([A-Za-z]+)` \| (?:yes|no)/).join(" ")).to.equal([...CLAIM_FIELDS, ...WAIT_FIELDS].join(" "));
     });
 
     it("the command table lists every command slots dispatches, and so does slots --help", () => {
