@@ -35,8 +35,8 @@ Usage: slots guard (--preview FILE | --events FILE | --config-only) [--base REV]
 
 Judges a change to the stack against the revision last deployed, and exits 1, one line per
 problem, when it goes beyond the claims:
-- any config key other than the claims that differs between REV and the working tree's
-  Pulumi.<stack>.yaml (repository, appEnv, a secret, a provider's key, ...) is a host change;
+- any config key other than the claims and the waitlist that differs between REV and the working
+  tree's Pulumi.<stack>.yaml (repository, appEnv, a secret, a provider's key, ...) is a host change;
 - a resource change that replaces or deletes a protected resource (a host's droplet or reserved
   IP, the database cluster, any slot database or role), deletes the firewall, the database's
   trusted sources or the reserved IP's assignment, or touches anything outside the slots whose

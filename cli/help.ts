@@ -261,8 +261,9 @@ Usage: slots serve --remote URL [--port 8080] [--host 127.0.0.1] [--base main] [
 
 Serves the Staging Dashboard at /staging and its API at /api/staging/slots. Reads show the stack
 file on the base branch of the remote, with the changes waiting for review. A claim or release
-(admin JWT) runs the same edit as slots claim / slots release on a fresh clone, pushes it to the
-branch staging-slots/staging-N and opens a pull request with gh; nothing else is written.
+(admin JWT) runs the same edit as slots claim / slots release on a fresh clone, pushes it to a
+branch slots/claim-<task> (or slots/release-<task>) and opens a pull request with gh; nothing
+else is written.
 
 Options:
   --remote URL          the git remote to clone and push branches to (or SLOTS_REMOTE)

@@ -37,6 +37,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     report: (argv, io) => (require("./report") as typeof import("./report")).reportCommand(argv, io),
 };
 
+/** Every command `slots` dispatches, in the order of the table above. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
 const HELPS: Readonly<Record<string, string>> = {
     list: LIST_HELP,
     claim: CLAIM_HELP,

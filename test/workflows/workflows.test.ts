@@ -187,7 +187,7 @@ describe("GitHub workflows", () => {
             expect(preview.if).to.match(/^needs\.offline\.outputs\.relevant == 'true' && /);
         });
 
-        itNeeds(["git", "bash"], ".ci/changed says relevant for anything but prose: test-only, stack-only and unknown files count", () => {
+        itNeeds(["git", "bash"], ".ci/changed says relevant for anything but prose: test-only, stack-only, unknown files and the tested README count", () => {
             const repo = tempDir("changed-");
             const git = (...args: string[]): string =>
                 execFileSync("git", ["-c", "user.name=T", "-c", "user.email=t@example.com", ...args], { cwd: repo, encoding: "utf8" }).trim();
@@ -199,7 +199,8 @@ describe("GitHub workflows", () => {
             const changed = (): string => execFileSync("bash", [path.join(DIR, "..", "..", ".ci", "changed"), base], { cwd: repo, encoding: "utf8" });
             expect(changed()).to.equal("relevant=false\n");
             const cases: [string, string][] = [
-                ["README.md", "relevant=false\n"],
+                ["README.md", "relevant=true\n"],
+                ["examples/app/README.md", "relevant=false\n"],
                 ["docs/guide.md", "relevant=false\n"],
                 ["test/cli/x.test.ts", "relevant=true\n"],
                 ["Pulumi.staging.yaml", "relevant=true\n"],
