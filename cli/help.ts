@@ -257,7 +257,8 @@ export const SERVE_HELP = `\
 Usage: slots serve --remote URL [--port 8080] [--host 127.0.0.1] [--base main] [--stack NAME]
                    [--github-repo OWNER/NAME] [--jwks-url URL] [--jwt-issuer ISS]
                    [--jwt-audience AUD] [--read-auth open|token] [--writes-per-minute 10]
-                   [--refresh-seconds 10] [--trust-proxy]
+                   [--refresh-seconds 10] [--trust-proxy] [--url-template T] [--timeout 5]
+                   [--registry-url URL] [--live-seconds 30] [--no-live]
 
 Serves the Staging Dashboard at /staging and its API at /api/staging/slots. Reads show the stack
 file on the base branch of the remote, with the changes waiting for review. A claim or release
@@ -278,6 +279,11 @@ Options:
   --writes-per-minute N claims and releases one client address may send a minute (default: 10)
   --refresh-seconds N   how long a read of the remote is reused (default: 10)
   --trust-proxy         take the client address from X-Forwarded-For (behind a proxy only)
+  --url-template T      probe each slot here, as slots status does (default: its public URL)
+  --timeout S           per-probe timeout in seconds, as slots status (default: 5)
+  --registry-url URL    read deployed_at from the registry (or STAGING_REGISTRY_URL)
+  --live-seconds N      how long one probe of the slots is shown (default: 30)
+  --no-live             show no live state (live: null), probe nothing
 ${STACK}
 
 Environment: SLOTS_JWT_SECRET (HMAC secret, at least 32 bytes) unless --jwks-url; GH_TOKEN for

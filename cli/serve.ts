@@ -1,12 +1,15 @@
 // `slots serve`: starts the Staging Dashboard and its API (server/app.ts) and runs until SIGINT or
 // SIGTERM. Settings come from options; secrets only from the environment (SLOTS_JWT_SECRET, and
-// GH_TOKEN for gh), so they are in no process listing.
+// GH_TOKEN for gh, and the registry URL may come from STAGING_REGISTRY_URL as for slots status),
+// so they need be in no process listing.
 
 import type { FastifyInstance } from "fastify";
 
 import { parseCommand } from "./args";
 import { SERVE_HELP } from "./help";
 import { Io, UsageError, UserError } from "./io";
+import { registryUrl } from "./registryRead";
+import { checkUrlTemplate, timeoutOption } from "./status";
 
 function whole(text: string | undefined, name: string, fallback: number, min: number, max: number): number {
     if (text === undefined) return fallback;
@@ -35,6 +38,12 @@ export async function startServer(argv: readonly string[], io: Io): Promise<Star
         "writes-per-minute": { type: "string" },
         "refresh-seconds": { type: "string" },
         "trust-proxy": { type: "boolean" },
+        // Live state: the options of slots status, and how long one probe of the slots is shown.
+        "url-template": { type: "string" },
+        timeout: { type: "string" },
+        "registry-url": { type: "string" },
+        "live-seconds": { type: "string" },
+        "no-live": { type: "boolean" },
     } as const;
     const args = parseCommand(argv, options, SERVE_HELP, 0);
     if (args.help) {
@@ -48,10 +57,20 @@ export async function startServer(argv: readonly string[], io: Io): Promise<Star
     if (!remoteUrl) throw new UsageError("which repository? pass --remote URL (or set SLOTS_REMOTE): the git remote the server clones and pushes branches to", SERVE_HELP);
     if (remoteUrl.startsWith("-")) throw new UsageError(`--remote "${remoteUrl}" is not a git URL`, SERVE_HELP);
     const base = args.string("base") ?? "main";
+    const timeoutSeconds = timeoutOption(args.string("timeout"), SERVE_HELP);
+    const template = args.string("url-template");
+    if (template !== undefined) checkUrlTemplate(template, SERVE_HELP);
+    const liveSeconds = whole(args.string("live-seconds"), "live-seconds", 30, 0, 3600);
+    const noLive = args.flag("no-live");
+    const registry = registryUrl(args.string("registry-url"), io.env);
+    if (noLive && (template !== undefined || args.string("timeout") !== undefined || args.string("registry-url") !== undefined || args.string("live-seconds") !== undefined)) {
+        throw new UsageError("--no-live turns probing off; leave out --url-template, --timeout, --registry-url and --live-seconds", SERVE_HELP);
+    }
 
     // Loaded here so the other commands start without the HTTP stack.
     const { authProblems } = require("../server/auth") as typeof import("../server/auth");
     const { buildServer } = require("../server/app") as typeof import("../server/app");
+    const { statusLiveSource } = require("../server/live") as typeof import("../server/live");
 
     const auth = {
         ...(io.env.SLOTS_JWT_SECRET ? { secret: io.env.SLOTS_JWT_SECRET } : {}),
@@ -73,6 +92,17 @@ export async function startServer(argv: readonly string[], io: Io): Promise<Star
         writesPerMinute: whole(args.string("writes-per-minute"), "writes-per-minute", 10, 1, 10_000),
         refreshSeconds: whole(args.string("refresh-seconds"), "refresh-seconds", 10, 0, 3600),
         trustProxy: args.flag("trust-proxy"),
+        ...(noLive
+            ? {}
+            : {
+                  live: statusLiveSource({
+                      stack: args.stack,
+                      timeoutSeconds,
+                      cacheSeconds: liveSeconds,
+                      ...(template === undefined ? {} : { urlTemplate: template }),
+                      ...(registry === undefined ? {} : { registryUrl: registry }),
+                  }),
+              }),
         now: io.now,
         logLevel: "warn",
     });

@@ -23,7 +23,7 @@ import { analyse, requireSettings } from "../cli/stack";
 import { AuthConfig, AuthError, KeysUnavailable, Verify, requireAdmin, verifier } from "./auth";
 import { renderPage, renderSlots } from "./dashboard";
 import { PendingChange, RemoteConfig, RemoteError, baseStackText, pendingChanges, syncClone } from "./remote";
-import { ApiSlots, LiveStateSource, WaitlistSource, apiSlots } from "./view";
+import { ApiSlots, LiveStateSource, apiSlots } from "./view";
 import { ClaimBody, Refusal, Writer } from "./writes";
 
 /** Everything `slots serve` is started with. */
@@ -43,8 +43,6 @@ export interface ServerOptions {
     readonly author?: { readonly name: string; readonly email: string };
     /** Live state per slot (the `slots status` logic); none = `live: null`. */
     readonly live?: LiveStateSource;
-    /** The waitlist in the stack file; none = empty. */
-    readonly waitlist?: WaitlistSource;
     /** pino level for the server's own log (errors, warnings); none = silent. */
     readonly logLevel?: "error" | "warn" | "info";
 }
@@ -68,6 +66,7 @@ export const CLAIM_SCHEMA = {
         purpose: text(1000),
         pool: text(100),
         long_running: text(1000),
+        wait: { type: "boolean" },
     },
 } as const;
 
@@ -174,7 +173,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         const file = `Pulumi.${options.stack}.yaml`;
         const stack = analyse(options.stack, file, snap.text, now());
         const settings = requireSettings(stack, "show the slots");
-        const live = options.live ? await options.live([...Array(settings.slotCount).keys()].map((i) => i + 1)) : new Map();
+        const live = options.live ? await options.live(settings) : new Map();
         return apiSlots({
             stack: options.stack,
             file,
@@ -184,7 +183,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
             pending: snap.pending,
             pullRequests: writer.pullRequests,
             live,
-            waitlist: options.waitlist ? options.waitlist(stack.raw) : [],
         });
     };
     const mayRead = async (request: FastifyRequest): Promise<void> => {

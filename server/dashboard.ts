@@ -30,7 +30,11 @@ function commitCell(s: ApiSlot): string {
 function statusCell(s: ApiSlot): string {
     const flags = [s.status === "In Use" ? '<span class="badge in-use">In Use</span>' : '<span class="badge available">Available</span>'];
     if (s.stale) flags.push(`<span class="badge stale">${s.staleness === "expired" ? "expired" : "stale"}</span>`);
-    if (s.live) flags.push(`<span class="badge live">${e(s.live.state)}</span>`);
+    if (s.live) {
+        const title = [s.live.detail, s.live.action ? `To do: ${s.live.action}` : "", s.live.deployed_at ? `Deployed by pulumi up at ${s.live.deployed_at}` : ""].filter((t) => t !== "").join(". ");
+        flags.push(`<span class="badge live live-${e(s.live.state)}" title="${e(title)}">${e(s.live.state)}</span>`);
+        if (s.live.deployed_at) flags.push(`<small class="deployed">deployed ${e(s.live.deployed_at.replace("T", " "))}</small>`);
+    }
     for (const p of s.pending) {
         const what = p.change === "claimed" ? "claim" : p.change === "released" ? "release" : "change";
         const label = `${what} waiting for review`;
@@ -74,8 +78,11 @@ export function renderSlots(view: ApiSlots): string {
     ];
     if (view.waitlist.length > 0) {
         parts.push(
-            '<h2>Waitlist</h2><ol class="waitlist">',
-            ...view.waitlist.map((w) => `<li>${e(w.task)} for ${e(w.owner)}${w.pool ? ` (pool ${e(w.pool)})` : ""}${w.since ? `, since ${e(w.since)}` : ""}</li>`),
+            `<h2>Waitlist</h2><p class="hint">The first waiter of a pool (#1) takes its next released slot.</p><ol class="waitlist">`,
+            ...view.waitlist.map(
+                (w) =>
+                    `<li data-task="${e(w.task)}"><strong>${e(w.pool)} #${w.pool_position}</strong>: ${e(w.task)} for ${e(w.owner)}, ${e(w.branch)}${w.commit_sha ? ` @ <code>${e(w.commit_sha.slice(0, 7))}</code>` : ""}, waiting ${e(age(w.waiting_seconds))}${w.purpose ? `: ${e(w.purpose)}` : ""}</li>`,
+            ),
             "</ol>",
         );
     }
@@ -119,6 +126,7 @@ ${view ? renderSlots(view) : LOCKED}
 <label>Branch <input name="branch" required maxlength="250" placeholder="feature/login"></label>
 <label>Commit <input name="commit_sha" maxlength="40" pattern="[0-9a-f]{40}" placeholder="full SHA; empty = the branch's head"></label>
 <label>Purpose <input name="purpose" maxlength="200" placeholder="QA for PR #123"></label>
+<label class="check"><input type="checkbox" name="wait" value="true"> Join the pool's waitlist if it is full (leave Slot at the lowest free one)</label>
 <button type="submit">Open the claim pull request</button>
 </form>
 <p id="result" role="status"></p>

@@ -1,35 +1,64 @@
 // What the dashboard and GET /api/staging/slots show, as plain data: `slots list`'s rows
 // (cli/list.ts) under the seed's column names, with the changes waiting for review, the live state
-// and the waitlist where a source for them is configured. Pure: the server reads, this shapes.
+// where the server probes, and the waitlist. Pure: the server reads, this shapes.
 
 import { Claim, DEFAULTS, Settings } from "../components/settings";
 import { staleness } from "../components/validation";
-import { slotRows } from "../cli/list";
+import { slotRows, waitRows } from "../cli/list";
+import { SlotState } from "../cli/slotState";
 import { PendingChange } from "./remote";
 
-/** What a slot runs right now, from the `slots status` logic where a server has it. */
+/** What a slot runs right now: its row of `slots status` (cli/status.ts), where the server probes. */
 export interface LiveState {
-    /** One word a person reads, e.g. `running`, `down`, `deploying`. */
-    readonly state: string;
-    /** The commit the slot reports (`/api/version`), when it answered. */
+    /** The `slots status` state: serving, pending, drifted, down, free or occupied (cli/slotState.ts). */
+    readonly state: SlotState;
+    /** The commit the slot reports (`/api/version`), when it answered with one. */
     readonly commit_sha: string | null;
-    /** When the deployment last succeeded (the registry row's deployed_at). */
+    /** When pulumi up deployed the slot (the registry row's deployed_at); null when not read or no row. */
     readonly deployed_at: string | null;
+    /** What was seen, in a few words. */
+    readonly detail: string;
+    /** What to do about it; null when nothing needs doing. */
+    readonly action: string | null;
+    /** Whether the registry was read for this answer. */
+    readonly registry_read: boolean;
 }
 
 /** The source of live state per slot; none configured = every slot's `live` is null. */
-export type LiveStateSource = (slots: readonly number[]) => Promise<ReadonlyMap<number, LiveState>>;
+export type LiveStateSource = (settings: Settings) => Promise<ReadonlyMap<number, LiveState>>;
 
-/** One entry of the waitlist, where the stack file has one. */
+/** One entry of the waitlist (`slots list --json`'s waitlist, cli/list.ts waitRows), in queue order. */
 export interface WaitlistEntry {
-    readonly task: string;
+    /** 1-based place in the whole queue. */
+    readonly position: number;
+    /** 1-based place among the waiters of the same pool: 1 takes the pool's next released slot. */
+    readonly pool_position: number;
     readonly owner: string;
-    readonly pool: string | null;
-    readonly since: string | null;
+    readonly task: string;
+    readonly branch: string;
+    /** The commit to deploy when promoted; null = the branch's head at that time. */
+    readonly commit_sha: string | null;
+    readonly purpose: string | null;
+    readonly pool: string;
+    readonly requested_at: string;
+    readonly waiting_seconds: number;
 }
 
-/** The waitlist of a stack's decoded config; none configured = an empty list. */
-export type WaitlistSource = (raw: Readonly<Record<string, unknown>>) => readonly WaitlistEntry[];
+/** The waitlist under the API's names. */
+export function apiWaitlist(settings: Settings, now: Date): WaitlistEntry[] {
+    return waitRows(settings, now).map((w) => ({
+        position: w.position,
+        pool_position: w.poolPosition,
+        owner: w.owner,
+        task: w.task,
+        branch: w.branch,
+        commit_sha: w.commit,
+        purpose: w.purpose,
+        pool: w.pool,
+        requested_at: w.requestedAt,
+        waiting_seconds: w.waitingSeconds,
+    }));
+}
 
 /** A change to the slot waiting for review. */
 export interface ApiPending {
@@ -117,7 +146,6 @@ export function apiSlots(input: {
     /** Pull request URLs this server opened, by branch. */
     readonly pullRequests: ReadonlyMap<string, string>;
     readonly live: ReadonlyMap<number, LiveState>;
-    readonly waitlist: readonly WaitlistEntry[];
 }): ApiSlots {
     const slots = slotRows(input.settings, input.now).map((r): ApiSlot => {
         const live = input.live.get(r.slot) ?? null;
@@ -154,5 +182,5 @@ export function apiSlots(input: {
                 .map((p) => ({ change: p.change, branch: p.branch, summary: p.summary, pull_request_url: input.pullRequests.get(p.branch) ?? null })),
         };
     });
-    return { stack: input.stack, file: input.file, source: input.source, generated_at: input.now.toISOString(), slots, waitlist: input.waitlist };
+    return { stack: input.stack, file: input.file, source: input.source, generated_at: input.now.toISOString(), slots, waitlist: apiWaitlist(input.settings, input.now) };
 }

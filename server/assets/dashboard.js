@@ -76,6 +76,7 @@
             });
             var slot = String(form.get("slot_id") || "");
             if (slot) body.slot_id = Number(slot);
+            if (form.get("wait")) body.wait = true;
             send("PUT", "/api/staging/slots", body);
         });
         $("#slots").addEventListener("click", function (event) {

@@ -122,7 +122,7 @@ describe("dashboard: pure parts", () => {
 
     describe("rendered sections", () => {
         const settings = requireSettings(analyse("staging", "Pulumi.staging.yaml", STACK_TEXT, NOW), "test");
-        const base = { stack: "staging", file: "Pulumi.staging.yaml", settings, source: { branch: "main", commit: COMMIT }, now: NOW, live: new Map(), waitlist: [] };
+        const base = { stack: "staging", file: "Pulumi.staging.yaml", settings, source: { branch: "main", commit: COMMIT }, now: NOW, live: new Map() };
         it("shows a change waiting for review as a link to its pull request, and no Release button", () => {
             const view = apiSlots({
                 ...base,
@@ -133,16 +133,29 @@ describe("dashboard: pure parts", () => {
             expect(html).to.contain('<a class="badge pending" href="https://github.com/justapply/staging-slots/pull/5" title="staging-2: Available → In Use by &lt;b&gt;eve&lt;/b&gt;">claim waiting for review</a>');
             expect(html).not.to.contain("<b>eve</b>");
         });
-        it("shows the waitlist when the stack has one, and no section when it is empty", () => {
+        it("shows the stack's waitlist with positions per pool, and no section when it is empty", () => {
             expect(renderSlots(apiSlots({ ...base, pending: [], pullRequests: new Map() }))).not.to.contain("Waitlist");
-            const html = renderSlots(apiSlots({ ...base, pending: [], pullRequests: new Map(), waitlist: [{ task: "JOB-77", owner: "ivy", pool: "qa", since: "2026-11-23T08:00:00Z" }] }));
-            expect(html).to.contain('<h2>Waitlist</h2><ol class="waitlist">').and.contain("<li>JOB-77 for ivy (pool qa), since 2026-11-23T08:00:00Z</li>");
+            const waitlist = [
+                { owner: "ivy", task: "JOB-77", branch: "feature/a", purpose: "", pool: "qa", requestedAt: "2026-11-23T08:00:00Z" },
+                { owner: "kim", task: "JOB-78", branch: "feature/b", purpose: "", pool: "staging", requestedAt: "2026-11-23T09:00:00Z" },
+                { owner: "lee", task: "JOB-79", branch: "feature/c", commit: COMMIT, purpose: "demo", pool: "qa", requestedAt: "2026-11-23T10:00:00Z" },
+            ];
+            const view = apiSlots({ ...base, settings: { ...settings, waitlist }, pending: [], pullRequests: new Map() });
+            expect(view.waitlist.map((w) => [w.task, w.position, w.pool, w.pool_position, w.commit_sha])).to.deep.equal([
+                ["JOB-77", 1, "qa", 1, null],
+                ["JOB-78", 2, "staging", 1, null],
+                ["JOB-79", 3, "qa", 2, COMMIT],
+            ]);
+            const html = renderSlots(view);
+            expect(html).to.contain('<h2>Waitlist</h2>');
+            expect(html).to.contain('<li data-task="JOB-79"><strong>qa #2</strong>: JOB-79 for lee, feature/c @ <code>');
         });
         it("shows live state and its deployment time where a source gives them", () => {
-            const view = apiSlots({ ...base, pending: [], pullRequests: new Map(), live: new Map([[3, { state: "running", commit_sha: COMMIT, deployed_at: "2026-11-23T11:00:00Z" }]]) });
+            const live = { state: "serving", commit_sha: COMMIT, deployed_at: "2026-11-23T11:00:00Z", detail: "reports 0123456, the claimed commit", action: null, registry_read: true } as const;
+            const view = apiSlots({ ...base, pending: [], pullRequests: new Map(), live: new Map([[3, live]]) });
             expect(view.slots[2]).to.include({ deployed_at: "2026-11-23T11:00:00Z" });
             expect(view.slots[0].live).to.equal(null);
-            expect(renderSlots(view)).to.contain('<span class="badge live">running</span>');
+            expect(renderSlots(view)).to.contain('<span class="badge live live-serving" title="reports 0123456, the claimed commit. Deployed by pulumi up at 2026-11-23T11:00:00Z">serving</span>');
         });
     });
 });
