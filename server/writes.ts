@@ -11,7 +11,7 @@
 
 import { slotLayout } from "../components/catalogue";
 import { Claim, DEFAULTS, Settings } from "../components/settings";
-import { ClaimRequest, PreparedClaim, applyClaim, describeEdit, prepareClaim } from "../cli/claims";
+import { ClaimRequest, PreparedClaim, applyClaim, applyWait, describeEdit, prepareClaim } from "../cli/claims";
 import { RawClaim, claimsOf, diffClaims } from "../cli/diff";
 import { git } from "../cli/git";
 import { Io, UserError } from "../cli/io";
@@ -24,7 +24,7 @@ import { PendingChange, RemoteConfig, RemoteError, freshClone, pendingChanges, s
 /** A write the server refuses; `lines` are the CLI's own words where the CLI refuses it too. */
 export class Refusal extends Error {
     constructor(
-        public readonly status: 409 | 422 | 502,
+        public readonly status: 400 | 409 | 422 | 502,
         public readonly lines: readonly string[],
     ) {
         super(lines.join("\n"));
@@ -42,12 +42,17 @@ export interface ClaimBody {
     readonly purpose?: string;
     readonly pool?: string;
     readonly long_running?: string;
+    /** Join the pool's waitlist when the pool is full (`slots claim --wait`), instead of being refused. */
+    readonly wait?: boolean;
 }
 
 /** What a write answers: 202 with the pull request, or 200 when there was nothing to change. */
 export interface WriteResult {
-    readonly slot_id: number;
-    readonly identifier: string;
+    /** The slot claimed or released; null when the claim joined the waitlist. */
+    readonly slot_id: number | null;
+    readonly identifier: string | null;
+    /** Where a queued claim stands among its pool's waiters (1 = next); null otherwise. */
+    readonly waitlist_position: number | null;
     /** The pull request's branch; null when nothing changed. */
     readonly branch: string | null;
     readonly pull_request_url: string | null;
@@ -76,11 +81,17 @@ function waiting(p: PendingChange, urls: ReadonlyMap<string, string>): string {
     return `${url ? `pull request ${url}` : `branch ${p.branch}`} (${p.summary})`;
 }
 
+/** What the API adds to the CLI's "add --wait to queue" refusal. */
+export const API_WAIT_HINT = 'Through the API: send "wait": true with the claim to queue.';
+
 const WAIT = "wait for its review, or if that pull request was merged or closed, delete its branch";
 
 /** An edit made in a clone, ready to become a pull request. */
 interface Change {
+    /** Its outcome is the slot, or for a queued claim its position among the pool's waiters. */
     readonly edited: Edited<number>;
+    /** The claim joined the waitlist of this pool. */
+    readonly queued?: string;
     readonly branch: string;
     readonly message: string;
 }
@@ -110,11 +121,22 @@ export class Writer {
             ...(body.commit_sha === undefined ? {} : { commit: body.commit_sha }),
             ...(body.purpose === undefined ? {} : { purpose: body.purpose }),
             ...(body.long_running === undefined ? {} : { longRunning: body.long_running }),
+            ...(body.wait === true ? { wait: true } : {}),
         };
+        // slots claim refuses --wait with --slot the same way (cli/claims.ts claimCommand).
+        if (body.wait === true && body.slot_id !== undefined) return Promise.reject(new Refusal(400, ["wait queues for the next free slot of a pool; leave out slot_id"]));
         return this.serialize(() =>
             this.inClone(caller, async (io, pending) => {
                 const claim: PreparedClaim = await userStep(422, () => prepareClaim(io, this.options.stack, request));
-                const edited = await userStep(409, () => editStack(io, this.options.stack, (fresh: Stack) => applyClaim(fresh, claim, (s) => this.withPending(s, request, pending))));
+                if (claim.queue) {
+                    // The same queue edit as slots claim --wait.
+                    const queued = await userStep(409, () => editStack(io, this.options.stack, (fresh: Stack) => applyWait(fresh, claim, this.options.now())));
+                    return { edited: queued, queued: request.pool, branch: editBranch("wait", request.task), message: `Queue ${request.task} for a slot of pool ${request.pool}` };
+                }
+                const edited = await userStep(409, () => editStack(io, this.options.stack, (fresh: Stack) => applyClaim(fresh, claim, (s) => this.withPending(s, request, pending)))).catch((e: unknown) => {
+                    if (e instanceof Refusal && /has no free slot; add --wait to queue/.test(e.lines[0] ?? "")) throw new Refusal(e.status, [...e.lines, API_WAIT_HINT]);
+                    throw e;
+                });
                 return { edited, branch: editBranch("claim", request.task), message: `Claim ${id(edited.outcome)} for ${request.task}` };
             }),
         );
@@ -182,13 +204,18 @@ export class Writer {
             const change = await edit(clone.io, pending);
             if (!change) {
                 const s = slot as number;
-                return { slot_id: s, identifier: id(s), branch: null, pull_request_url: null, changes: [], warnings, message: `${id(s)} is not claimed; nothing to release.` };
+                return { slot_id: s, identifier: id(s), waitlist_position: null, branch: null, pull_request_url: null, changes: [], warnings, message: `${id(s)} is not claimed; nothing to release.` };
             }
-            const { edited, branch, message } = change;
-            const changes = diffClaims(edited.before.raw, edited.after.raw).map((c) => c.summary);
+            const { edited, branch, message, queued } = change;
+            const changes = queued === undefined
+                ? diffClaims(edited.before.raw, edited.after.raw).map((c) => c.summary)
+                : [`${change.message} (position ${edited.outcome} of its waitlist)`];
+            // A queue change moves no slot, so it is not among `pending`: its branch, while not
+            // merged, is the task's waitlist entry waiting for review and is never replaced.
+            if (queued !== undefined) await this.refuseOpenQueueBranch(clone.io, branch);
             await this.clearMergedBranch(clone.io, branch, pending);
             const domain = edited.after.result.settings?.domain;
-            const where = domain ? ` (${slotLayout(edited.outcome, domain).url})` : "";
+            const where = queued !== undefined ? "" : domain ? ` (${slotLayout(edited.outcome, domain).url})` : "";
             const who = caller.subject.replace(/[\r\n]+/g, " ").slice(0, 100);
             const result = await openPullRequest(clone.io, {
                 repoDir: clone.dir,
@@ -214,8 +241,9 @@ export class Writer {
             }
             this.pullRequests.set(branch, result.url);
             return {
-                slot_id: edited.outcome,
-                identifier: id(edited.outcome),
+                slot_id: queued === undefined ? edited.outcome : null,
+                identifier: queued === undefined ? id(edited.outcome) : null,
+                waitlist_position: queued === undefined ? null : edited.outcome,
                 branch,
                 pull_request_url: result.url,
                 changes,
@@ -225,6 +253,16 @@ export class Writer {
         } finally {
             clone.remove();
         }
+    }
+
+    /** Refuses when `branch` is on the remote and not merged into the base branch. */
+    private async refuseOpenQueueBranch(io: Io, branch: string): Promise<void> {
+        const there = await git(io, ["rev-parse", "--verify", "-q", `refs/remotes/origin/${branch}`]);
+        if (there.code !== 0) return;
+        const merged = await git(io, ["merge-base", "--is-ancestor", `refs/remotes/origin/${branch}`, `refs/remotes/origin/${this.options.remote.baseBranch}`]);
+        if (merged.code === 0) return;
+        const url = this.pullRequests.get(branch);
+        throw new Refusal(409, [`branch ${branch} already queues this task, waiting for review${url ? ` in pull request ${url}` : ""}; ${WAIT}`]);
     }
 
     /**

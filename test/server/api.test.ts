@@ -12,7 +12,7 @@ import { expect } from "chai";
 
 import { BODY_LIMIT_BYTES } from "../../server/app";
 import { ApiSlots } from "../../server/view";
-import { WriteResult } from "../../server/writes";
+import { API_WAIT_HINT, WriteResult } from "../../server/writes";
 import { COMMIT, STACK_TEXT, run, stackText, tempProject } from "../cli/harness";
 import { NOW } from "../helpers/config";
 import { describeNeeds } from "../helpers/tools";
@@ -306,8 +306,65 @@ describeNeeds(["git"], "slots serve: the API", function () {
             const body = { owner: "x", task: "JOB-99", branch: "feature/login", commit_sha: COMMIT };
             const r = await call(`${server.url}/api/staging/slots`, "PUT", { token: admin, body });
             expect(r.status).to.equal(409);
-            expect(r.json.lines).to.deep.equal((await cliOn(full, argsOf(body))).stderr.split("\n").filter((l) => l !== "" && !l.startsWith("warning:")));
+            const cli = (await cliOn(full, argsOf(body))).stderr.split("\n").filter((l) => l !== "" && !l.startsWith("warning:"));
+            expect(cli[0]).to.contain("add --wait to queue; 0 ahead of you");
+            // The CLI's words, then how to say --wait here.
+            expect(r.json.lines).to.deep.equal([...cli, API_WAIT_HINT]);
             expect(remote.refs()).to.equal(refs);
+        });
+
+        describe("wait: true (slots claim --wait)", () => {
+            const fields = { owner: "x", task: "JOB-99", branch: "feature/login", commit_sha: COMMIT, purpose: "QA for PR #99" };
+            const body = { ...fields, wait: true };
+            const fullPool = (): Promise<string> => stackAfter([1, 2, 3, 5, 6, 7, 8].map((n): [string[]] => [claimOf(`JOB-10${n}`, `user${n}`, ["--slot", String(n)])]), held);
+            const cliArgs = [...argsOf(fields), "--wait"];
+
+            it("a full pool: 202, the pull request queues the task with the same edit as slots claim --wait", async () => {
+                const full = await fullPool();
+                await serve(full);
+                const r = await call<WriteResult>(`${server.url}/api/staging/slots`, "PUT", { token: admin, body });
+                expect(r.status, r.text).to.equal(202);
+                expect(r.json).to.include({ slot_id: null, identifier: null, waitlist_position: 1, branch: "slots/wait-job-99", pull_request_url: "https://github.com/justapply/staging-slots/pull/1" });
+                const cli = await cliOn(full, cliArgs);
+                expect(cli.code, cli.stderr).to.equal(0);
+                expect(cli.stdout).to.contain("Pool qa is full: JOB-99 joined its waitlist at position 1");
+                expect(remote.fileAt("slots/wait-job-99")).to.equal(cli.file);
+                expect(remote.fileAt("main")).to.equal(full);
+                expect(remote.pullRequests()[0].args).to.include("Queue JOB-99 for a slot of pool qa");
+                // The queue shows on the dashboard once merged.
+                remote.fastForwardMain("slots/wait-job-99");
+                const view = await call<ApiSlots>(`${server.url}/api/staging/slots`, "GET");
+                expect(view.json.waitlist.map((w) => [w.task, w.pool, w.pool_position])).to.deep.equal([["JOB-99", "qa", 1]]);
+            });
+
+            it("the same task again while its queue pull request is open: 409, nothing pushed", async () => {
+                await serve(await fullPool());
+                expect((await call(`${server.url}/api/staging/slots`, "PUT", { token: admin, body })).status).to.equal(202);
+                const refs = remote.refs();
+                const again = await call(`${server.url}/api/staging/slots`, "PUT", { token: admin, body });
+                expect(again.status).to.equal(409);
+                expect(again.json.error).to.equal("branch slots/wait-job-99 already queues this task, waiting for review in pull request https://github.com/justapply/staging-slots/pull/1; wait for its review, or if that pull request was merged or closed, delete its branch");
+                expect(remote.refs()).to.equal(refs);
+                expect(remote.pullRequests()).to.have.length(1);
+            });
+
+            it("a pool with a free slot: claims it, as slots claim --wait does", async () => {
+                await serve(held);
+                const r = await call<WriteResult>(`${server.url}/api/staging/slots`, "PUT", { token: admin, body });
+                expect(r.status, r.text).to.equal(202);
+                expect(r.json).to.include({ slot_id: 1, waitlist_position: null, branch: "slots/claim-job-99" });
+                expect(remote.fileAt("slots/claim-job-99")).to.equal((await cliOn(held, cliArgs)).file);
+            });
+
+            it("with slot_id: 400 with the CLI's reason, nothing pushed", async () => {
+                await serve(await fullPool());
+                const refs = remote.refs();
+                const r = await call(`${server.url}/api/staging/slots`, "PUT", { token: admin, body: { ...body, slot_id: 1 } });
+                expect(r.status).to.equal(400);
+                expect(r.json.error).to.equal("wait queues for the next free slot of a pool; leave out slot_id");
+                expect((await cliOn(held, [...cliArgs, "--slot", "1"])).stderr).to.contain("--wait queues for the next free slot of a pool; leave out --slot");
+                expect(remote.refs()).to.equal(refs);
+            });
         });
 
         it("gh cannot open the pull request: 502, and the pushed branch is deleted again", async () => {
@@ -412,6 +469,7 @@ describeNeeds(["git"], "slots serve: the API", function () {
         const cases: ReadonlyArray<{ name: string; status: number; send: { body?: unknown; raw?: string; headers?: Record<string, string> }; error: RegExp }> = [
             { name: "an unknown field", status: 400, send: { body: { ...good, slot: 4 } }, error: /must NOT have additional properties/ },
             { name: "slot_id as a string", status: 400, send: { body: { ...good, slot_id: "4" } }, error: /slot_id must be integer/ },
+            { name: "wait as a string", status: 400, send: { body: { ...good, wait: "true" } }, error: /wait must be boolean/ },
             { name: "a number for owner", status: 400, send: { body: { ...good, owner: 5 } }, error: /owner must be string/ },
             { name: "no task", status: 400, send: { body: { owner: "x", branch: "feature/login" } }, error: /must have required property 'task'/ },
             { name: "not JSON", status: 400, send: { raw: "{owner: x" }, error: /JSON/ },
