@@ -254,9 +254,10 @@ export function applyClaim(fresh: Stack, claim: PreparedClaim, view?: (s: Settin
 /**
  * The queue edit, for editStack: appends the prepared claim to the waitlist as an entry queued
  * at `now`; its outcome is the entry's position among its pool's waiters. Refuses a task that
- * holds a slot or already waits, and a pool that has a free slot again.
+ * holds a slot or already waits, and a pool that has a free slot again (`view` may count more
+ * slots as held, as for claimSlot).
  */
-export function applyWait(fresh: Stack, claim: PreparedClaim, now: Date): { slot: number[]; waitlist: true; outcome: number } {
+export function applyWait(fresh: Stack, claim: PreparedClaim, now: Date, view: (s: Settings) => Settings = (s) => s): { slot: number[]; waitlist: true; outcome: number } {
     const settings = requireSettings(fresh, "join the waitlist");
     const { task, pool, owner, branch, purpose } = claim.request;
     const waiting = settings.waitlist.find((w) => taskKey(w.task) === taskKey(task));
@@ -264,7 +265,7 @@ export function applyWait(fresh: Stack, claim: PreparedClaim, now: Date): { slot
     for (const [held, c] of settings.claims) {
         if (taskKey(c.task) === taskKey(task)) throw new UserError([`task ${task} already holds ${holding(held, c)}; a task either holds a slot or waits`]);
     }
-    if (!poolFull(settings, pool, claim.base)) throw new UserError([`a slot of pool ${pool} became free while the command ran; run it again to claim it`]);
+    if (!poolFull(view(settings), pool, claim.base)) throw new UserError([`a slot of pool ${pool} became free while the command ran; run it again to claim it`]);
     const commit = claim.values.commit;
     appendWaiter(fresh.doc, { owner, task, branch, ...(commit !== undefined ? { commit } : {}), ...(purpose !== undefined ? { purpose } : {}), pool, requestedAt: timestamp(now) });
     return { slot: [], waitlist: true, outcome: waitingFor(settings, pool) + 1 };

@@ -127,17 +127,25 @@ export class Writer {
         if (body.wait === true && body.slot_id !== undefined) return Promise.reject(new Refusal(400, ["wait queues for the next free slot of a pool; leave out slot_id"]));
         return this.serialize(() =>
             this.inClone(caller, async (io, pending) => {
-                const claim: PreparedClaim = await userStep(422, () => prepareClaim(io, this.options.stack, request));
-                if (claim.queue) {
-                    // The same queue edit as slots claim --wait.
-                    const queued = await userStep(409, () => editStack(io, this.options.stack, (fresh: Stack) => applyWait(fresh, claim, this.options.now())));
+                const view = (s: Settings): Settings => this.withPending(s, request, pending);
+                // The same queue edit as slots claim --wait; claims waiting for review count as held.
+                const queue = async (prepared: PreparedClaim): Promise<Change> => {
+                    const queued = await userStep(409, () => editStack(io, this.options.stack, (fresh: Stack) => applyWait(fresh, prepared, this.options.now(), view)));
                     return { edited: queued, queued: request.pool, branch: editBranch("wait", request.task), message: `Queue ${request.task} for a slot of pool ${request.pool}` };
+                };
+                const claim: PreparedClaim = await userStep(422, () => prepareClaim(io, this.options.stack, request));
+                if (claim.queue) return queue(claim);
+                try {
+                    const edited = await userStep(409, () => editStack(io, this.options.stack, (fresh: Stack) => applyClaim(fresh, claim, view)));
+                    return { edited, branch: editBranch("claim", request.task), message: `Claim ${id(edited.outcome)} for ${request.task}` };
+                } catch (e) {
+                    if (!(e instanceof Refusal && /has no free slot; add --wait to queue/.test(e.lines[0] ?? ""))) throw e;
+                    if (request.wait !== true) throw new Refusal(e.status, [...e.lines, API_WAIT_HINT]);
+                    // Full only with the claims waiting for review: queue, and like any waiter
+                    // without a commit take the branch's head when promoted.
+                    const { commit: _head, ...values } = claim.values;
+                    return queue({ ...claim, values: body.commit_sha === undefined ? values : claim.values, queue: true });
                 }
-                const edited = await userStep(409, () => editStack(io, this.options.stack, (fresh: Stack) => applyClaim(fresh, claim, (s) => this.withPending(s, request, pending)))).catch((e: unknown) => {
-                    if (e instanceof Refusal && /has no free slot; add --wait to queue/.test(e.lines[0] ?? "")) throw new Refusal(e.status, [...e.lines, API_WAIT_HINT]);
-                    throw e;
-                });
-                return { edited, branch: editBranch("claim", request.task), message: `Claim ${id(edited.outcome)} for ${request.task}` };
             }),
         );
     }

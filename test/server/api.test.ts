@@ -396,6 +396,17 @@ describeNeeds(["git"], "slots serve: the API", function () {
             expect(remote.pullRequests()).to.have.length(1);
         });
 
+        it("with wait: true, the second queues behind the claim waiting for review", async () => {
+            await serve(await lastFree());
+            expect((await call(`${server.url}/api/staging/slots`, "PUT", { token: admin, body: claimFor("JOB-201") })).status).to.equal(202);
+            const r = await call<WriteResult>(`${server.url}/api/staging/slots`, "PUT", { token: admin, body: { ...claimFor("JOB-202"), wait: true } });
+            expect(r.status, r.text).to.equal(202);
+            expect(r.json).to.include({ slot_id: null, waitlist_position: 1, branch: "slots/wait-job-202" });
+            const queued = remote.fileAt("slots/wait-job-202");
+            expect(queued).to.contain("staging-slots:waitlist:\n").and.contain("task: JOB-202").and.not.contain("task: JOB-201");
+            expect(queued.split("staging-slots:waitlist:")[1]).to.contain(`commit: "${COMMIT}"`);
+        });
+
         it("for one task on two servers sharing the remote: the remote refuses the second push", async () => {
             await serve(held);
             const other = await startServer(remote);
