@@ -2,7 +2,7 @@
 // (holding Pulumi.yaml and a stack file), test/fixtures/gh/gh plays GitHub and records every pull
 // request it is asked to open, and tokens are signed here with the server's secret.
 
-import { execFileSync } from "node:child_process";
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -150,4 +150,53 @@ export async function call<T = ErrorBody>(
         json = undefined as T;
     }
     return { status: res.status, headers: res.headers, json, text };
+}
+
+/** `slots serve` started as a user starts it: the real executable, in its own process. */
+export interface ServeProcess {
+    readonly url: string;
+    /** What it printed on stdout before it listened. */
+    readonly stdout: string;
+    /** Sends SIGTERM and answers the exit code and stderr. */
+    stop(): Promise<{ code: number | null; stderr: string }>;
+    /** Kills it if it still runs (for finally blocks). */
+    kill(): void;
+}
+
+/** Spawns `slots serve --port 0 --remote URL ARGS…` in `cwd` and waits until it listens. */
+export async function spawnServe(cwd: string, remote: Remote, args: readonly string[], env: Record<string, string | undefined> = {}): Promise<ServeProcess> {
+    const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, "cli", "bin.js"), "serve", "--port", "0", "--remote", remote.url, ...args], {
+        cwd,
+        env: { ...process.env, SLOTS_JWT_SECRET: SECRET, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stderr?.on("data", (d: Buffer) => (err += d.toString()));
+    const kill = (): void => {
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    };
+    try {
+        const url = await new Promise<string>((resolve, reject) => {
+            child.stdout?.on("data", (d: Buffer) => {
+                out += d.toString();
+                const m = /at (http:\/\/127\.0\.0\.1:\d+)\/staging /.exec(out);
+                if (m) resolve(m[1]);
+            });
+            child.on("exit", (code) => reject(new Error(`exited ${code}: ${err}`)));
+        });
+        return {
+            url,
+            stdout: out,
+            stop: () =>
+                new Promise((resolve) => {
+                    child.on("exit", (code) => resolve({ code, stderr: err }));
+                    child.kill("SIGTERM");
+                }),
+            kill,
+        };
+    } catch (e) {
+        kill();
+        throw e;
+    }
 }

@@ -1,17 +1,18 @@
 // `slots serve` as a user starts it: usage and settings mistakes end with exit 2 or 1 and a
 // sentence, and the real executable serves the dashboard until it is sent SIGTERM.
 
-import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
-import * as path from "node:path";
 
 import { expect } from "chai";
 
 import { SERVE_HELP } from "../../cli/help";
 import { ApiSlots } from "../../server/view";
-import { ROOT, STACK_TEXT, run, tempProject } from "../cli/harness";
+import { STACK_TEXT, run, tempProject } from "../cli/harness";
 import { describeNeeds } from "../helpers/tools";
-import { SECRET, call, createRemote } from "./harness";
+import { Behaviour, useSlotServers } from "../cli/statusServers";
+import { SECRET, ServeProcess, call, createRemote, spawnServe } from "./harness";
+
+const OTHER = "fedcba9876543210fedcba9876543210fedcba98";
 
 describe("slots serve: starting", () => {
     const env = (extra: Record<string, string | undefined>): Record<string, string | undefined> => ({ ...process.env, SLOTS_JWT_SECRET: undefined, SLOTS_REMOTE: undefined, ...extra });
@@ -23,6 +24,10 @@ describe("slots serve: starting", () => {
         { argv: ["--remote", "file:///nowhere.git", "--port", "99999"], env: { SLOTS_JWT_SECRET: SECRET }, code: 2, stderr: /^slots: --port must be a whole number from 0 to 65535/ },
         { argv: ["--remote", "file:///nowhere.git", "--github-repo", "not a repo"], env: { SLOTS_JWT_SECRET: SECRET }, code: 2, stderr: /^slots: --github-repo must be OWNER\/NAME/ },
         { argv: ["--remote", "--port"], env: { SLOTS_JWT_SECRET: SECRET }, code: 2, stderr: /^slots: Option '--remote' argument is ambiguous/ },
+        { argv: ["--remote", "file:///nowhere.git", "--timeout", "0"], env: { SLOTS_JWT_SECRET: SECRET }, code: 2, stderr: /^slots: --timeout must be a number of seconds above 0 and at most 60, got "0"/ },
+        { argv: ["--remote", "file:///nowhere.git", "--url-template", "http://127.0.0.1:{port}"], env: { SLOTS_JWT_SECRET: SECRET }, code: 2, stderr: /^slots: --url-template: unknown placeholder \{port\}/ },
+        { argv: ["--remote", "file:///nowhere.git", "--live-seconds", "1.5"], env: { SLOTS_JWT_SECRET: SECRET }, code: 2, stderr: /^slots: --live-seconds must be a whole number from 0 to 3600/ },
+        { argv: ["--remote", "file:///nowhere.git", "--no-live", "--timeout", "2"], env: { SLOTS_JWT_SECRET: SECRET }, code: 2, stderr: /^slots: --no-live turns probing off; leave out --url-template/ },
     ];
     for (const c of cases) {
         it(`${c.argv.join(" ") || "(no options)"}${c.env.SLOTS_JWT_SECRET === undefined ? ", no secret" : c.env.SLOTS_JWT_SECRET === SECRET ? "" : ", a short secret"} → exit ${c.code}`, async () => {
@@ -43,37 +48,41 @@ describe("slots serve: starting", () => {
 });
 
 describeNeeds(["git"], "slots serve: the executable", () => {
-    it("serves the remote's slots until SIGTERM, then exits 0", async () => {
+    const slotServers = useSlotServers(new Map<number, Behaviour>([[1, { kind: "commit", commit: OTHER }], [2, { kind: "free" }]]));
+
+    it("serves the remote's slots with their live state until SIGTERM, then exits 0", async () => {
         const remote = createRemote(STACK_TEXT);
         const project = tempProject();
-        const child = spawn(process.execPath, [path.join(ROOT, "cli", "bin.js"), "serve", "--port", "0", "--remote", remote.url], {
-            cwd: project,
-            env: { ...process.env, SLOTS_JWT_SECRET: SECRET },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
+        let serve: ServeProcess | undefined;
         try {
-            let out = "";
-            let err = "";
-            child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-            const url = await new Promise<string>((resolve, reject) => {
-                child.stdout.on("data", (d: Buffer) => {
-                    out += d.toString();
-                    const m = /at (http:\/\/127\.0\.0\.1:\d+)\/staging /.exec(out);
-                    if (m) resolve(m[1]);
-                });
-                child.on("exit", (code) => reject(new Error(`exited ${code}: ${err}`)));
-            });
-            expect(out).to.match(/^Staging Dashboard for stack staging at http:\/\/127\.0\.0\.1:\d+\/staging \(API: .*\/api\/staging\/slots\); pull requests go to main\. Stop with Ctrl-C\.\n$/);
-            const r = await call<ApiSlots>(`${url}/api/staging/slots`, "GET");
+            serve = await spawnServe(project, remote, ["--url-template", slotServers().template, "--timeout", "0.5"]);
+            expect(serve.stdout).to.match(/^Staging Dashboard for stack staging at http:\/\/127\.0\.0\.1:\d+\/staging \(API: .*\/api\/staging\/slots\); pull requests go to main\. Stop with Ctrl-C\.\n$/);
+            const r = await call<ApiSlots>(`${serve.url}/api/staging/slots`, "GET");
             expect(r.status).to.equal(200);
             expect(r.json.slots).to.have.length(10);
-            const code = await new Promise<number | null>((resolve) => {
-                child.on("exit", resolve);
-                child.kill("SIGTERM");
-            });
-            expect(code, err).to.equal(0);
+            // The options reach the prober: slot 1's stand-in answers with a commit nobody claimed.
+            expect(r.json.slots.map((s) => s.live?.state)).to.deep.equal(["occupied", "free", "free", "free", "free", "free", "free", "free", "free", "free"]);
+            expect(r.json.slots[0].live).to.deep.include({ commit_sha: OTHER, deployed_at: null, registry_read: false });
+            const stopped = await serve.stop();
+            expect(stopped.code, stopped.stderr).to.equal(0);
         } finally {
-            if (child.exitCode === null) child.kill("SIGKILL");
+            serve?.kill();
+            remote.remove();
+            rmSync(project, { recursive: true, force: true });
+        }
+    });
+
+    it("--no-live probes nothing: live is null", async () => {
+        const remote = createRemote(STACK_TEXT);
+        const project = tempProject();
+        let serve: ServeProcess | undefined;
+        try {
+            serve = await spawnServe(project, remote, ["--no-live"]);
+            const r = await call<ApiSlots>(`${serve.url}/api/staging/slots`, "GET");
+            expect(r.json.slots.map((s) => s.live)).to.deep.equal(Array(10).fill(null));
+            expect((await serve.stop()).code).to.equal(0);
+        } finally {
+            serve?.kill();
             remote.remove();
             rmSync(project, { recursive: true, force: true });
         }
