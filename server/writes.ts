@@ -82,7 +82,7 @@ function waiting(p: PendingChange, urls: ReadonlyMap<string, string>): string {
 }
 
 /** What the API adds to the CLI's "add --wait to queue" refusal. */
-export const API_WAIT_HINT = 'Through the API: send "wait": true with the claim to queue.';
+export const API_WAIT_HINT = 'To queue here: send "wait": true with the claim (on the dashboard, tick "Join the pool\'s waitlist").';
 
 const WAIT = "wait for its review, or if that pull request was merged or closed, delete its branch";
 

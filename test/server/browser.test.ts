@@ -148,6 +148,47 @@ describeNeeds(["chromium", "git"], "Staging Dashboard in Chromium", function () 
         await page.close();
     });
 
+    it("a full pool: the form shows the CLI's refusal, and with the waitlist box ticked opens the queue's pull request", async () => {
+        const dir = tempProject(text);
+        for (const n of [1, 2, 3, 5, 6, 7, 8, 9]) {
+            const r = await run(dir, ["claim", "--task", `JOB-30${n}`, "--owner", `user${n}`, "--branch", "feature/login", "--commit", COMMIT, "--slot", String(n)]);
+            expect(r.code, r.stderr).to.equal(0);
+        }
+        const full = createRemote(stackText(dir));
+        rmSync(dir, { recursive: true, force: true });
+        const fullServer = await startServer(full);
+        const page = await browser.newPage();
+        try {
+            await page.goto(`${fullServer.url}/staging`);
+            await page.fill("#token", await token());
+            await page.fill('input[name="owner"]', "dave");
+            await page.fill('input[name="task"]', "JOB-40");
+            await page.fill('input[name="branch"]', "feature/export");
+            await page.fill('input[name="commit_sha"]', COMMIT);
+            await page.click('#claim-form button[type="submit"]');
+            await page.waitForSelector("#result.error");
+            const refusal = (await page.textContent("#result")) ?? "";
+            expect(refusal).to.match(/^pool qa has no free slot; add --wait to queue; 0 ahead of you\./);
+            expect(refusal).to.contain(`tick "Join the pool's waitlist"`);
+            expect(full.pullRequests()).to.deep.equal([]);
+
+            await page.check('input[name="wait"]');
+            await page.click('#claim-form button[type="submit"]');
+            const link = await page.waitForSelector("#pull-request-link", { timeout: 30_000 });
+            expect(await link.getAttribute("href")).to.equal(full.pullRequests()[0].url);
+            expect(await page.textContent("#result")).to.match(/^Queue JOB-40 for a slot of pool qa\. Pull request:/);
+            expect(full.fileAt("slots/wait-job-40")).to.match(/staging-slots:waitlist:\n\s+- owner: dave\n\s+task: JOB-40\n/);
+            // Once merged, the page lists the waiter first in line for qa.
+            full.fastForwardMain("slots/wait-job-40");
+            await page.reload();
+            expect((await page.textContent('ol.waitlist li[data-task="JOB-40"]'))?.trim()).to.match(/^qa #1: JOB-40 for dave, feature\/export @ 0123456, waiting /);
+        } finally {
+            await page.close();
+            await fullServer.close();
+            full.remove();
+        }
+    });
+
     it("reads on a phone: one card per slot, no sideways scrolling", async () => {
         const page = await browser.newPage();
         await page.setViewportSize({ width: 390, height: 844 });
