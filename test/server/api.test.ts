@@ -16,6 +16,7 @@ import { API_WAIT_HINT, WriteResult } from "../../server/writes";
 import { COMMIT, STACK_TEXT, run, stackText, tempProject } from "../cli/harness";
 import { NOW } from "../helpers/config";
 import { describeNeeds } from "../helpers/tools";
+import { bareRepository } from "../cli/gitRepos";
 import { ErrorBody, GH_TOKEN, Remote, SECRET, TestServer, call, createRemote, serverEnv, startServer, token } from "./harness";
 
 const REPOSITORY = "git@github.com:justapply/job-search-project.git";
@@ -405,6 +406,22 @@ describeNeeds(["git"], "slots serve: the API", function () {
             const queued = remote.fileAt("slots/wait-job-202");
             expect(queued).to.contain("staging-slots:waitlist:\n").and.contain("task: JOB-202").and.not.contain("task: JOB-201");
             expect(queued.split("staging-slots:waitlist:")[1]).to.contain(`commit: "${COMMIT}"`);
+        });
+
+        it("with wait: true and no commit_sha, the waiter takes its branch's head when promoted, as with slots claim --wait", async () => {
+            const app = bareRepository();
+            await serve(await lastFree(), {}, { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: `url.${app.url}.insteadOf`, GIT_CONFIG_VALUE_0: REPOSITORY });
+            try {
+                const first = await call(`${server.url}/api/staging/slots`, "PUT", { token: admin, body: { ...claimFor("JOB-201"), commit_sha: app.head } });
+                expect(first.status, first.text).to.equal(202);
+                const { commit_sha: _given, ...noCommit } = claimFor("JOB-202");
+                const r = await call<WriteResult>(`${server.url}/api/staging/slots`, "PUT", { token: admin, body: { ...noCommit, wait: true } });
+                expect(r.status, r.text).to.equal(202);
+                const waiter = remote.fileAt("slots/wait-job-202").split("staging-slots:waitlist:")[1];
+                expect(waiter).to.contain("task: JOB-202").and.not.contain("commit:").and.not.contain(app.head);
+            } finally {
+                rmSync(path.dirname(app.url.slice("file://".length)), { recursive: true, force: true });
+            }
         });
 
         it("for one task on two servers sharing the remote: the remote refuses the second push", async () => {
