@@ -35,7 +35,7 @@ Commands:
   guard --events FILE | --config-only   the same rules for what pulumi up did, or the config alone
   serve [--port 8080] --remote URL  the Staging Dashboard and API: claims become pull requests
   fetch                             check out every claimed commit for the image builds
-  status [N…] [--json] [--timeout S] [--url-template T] [--registry-url URL]
+  status [N…] [--json] [--timeout S] [--url-template T] [--registry-url URL] [--from-stack]
                                     what every slot really serves, against its claim
 
 For the workflows (they need gh and a token):
