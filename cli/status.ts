@@ -143,7 +143,7 @@ export async function slotStatus(settings: Settings, stack: { stack: string; nam
         mapLimit(urls, PROBE_CONCURRENCY, (url) => probe(url, timeoutMs)),
         options.deployments,
     ]);
-    const rows = chosen.map((s, i) => ({ ...statusRow(s, settings, registry, urls[i], probes[i]), host: hostOf(s.slot) }));
+    const rows = chosen.map((s, i) => statusRow(s, settings, registry, urls[i], probes[i], hostOf(s.slot)));
     const hosts = hostDisk(settings.hosts.filter((h) => chosen.some((s) => h.slots.includes(s.slot))), deployments);
     const summary = Object.fromEntries(SLOT_STATES.map((st) => [st, rows.filter((r) => r.state === st).length])) as Record<SlotState, number>;
     return {
@@ -159,13 +159,14 @@ export async function slotStatus(settings: Settings, stack: { stack: string; nam
     };
 }
 
-function statusRow(s: SlotLayout, settings: Settings, registry: RegistryReading, url: string, result: Parameters<typeof judgeSlot>[0]["probe"]): Omit<StatusRow, "host"> {
+function statusRow(s: SlotLayout, settings: Settings, registry: RegistryReading, url: string, result: Parameters<typeof judgeSlot>[0]["probe"], host: string): StatusRow {
     const claim = settings.claims.get(s.slot);
     const row = registry.kind === "rows" ? registry.rows.get(s.slot) : "unread";
     const j = judgeSlot({ slot: s.slot, identifier: s.identifier, claim, row, probe: result });
     return {
         slot: s.slot,
         id: s.identifier,
+        host,
         url: s.url,
         probeUrl: url,
         state: j.state,
