@@ -1,7 +1,8 @@
 // `slots status`: what every slot really serves. Probes each slot's /api/version in parallel
 // (cli/probe.ts), reads the registry when given one (cli/registryRead.ts), and judges each slot
 // against its claim (cli/slotState.ts). Read-only: it changes nothing anywhere, so anyone may
-// run it; the only credential it can use is a registry connection string the caller passes.
+// run it; the only credential it can use is a registry connection string the caller passes (and,
+// with --from-stack, the caller's own pulumi login, to read the stack outputs: cli/deployments.ts).
 
 import { SlotLayout, catalogue } from "../components/catalogue";
 import { hostOfSlot } from "../components/hosts";
@@ -130,7 +131,7 @@ export interface StatusOptions {
     readonly deployments?: ReadonlyMap<number, Deployment> | Promise<ReadonlyMap<number, Deployment> | undefined>;
 }
 
-/** Probes and judges the slots; never throws for a network or registry failure. */
+/** Probes and judges the slots; never throws for a network or registry failure (a rejected `deployments` read rejects it). */
 export async function slotStatus(settings: Settings, stack: { stack: string; name: string }, options: StatusOptions): Promise<StatusReport> {
     const timeoutMs = options.timeoutSeconds * 1000;
     const all = catalogue(settings.slotCount, settings.domain);
