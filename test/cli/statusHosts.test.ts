@@ -3,12 +3,12 @@
 // (test/fixtures/pulumi/pulumi): each slot's host and each host's free disk, in text and JSON.
 
 import { expect } from "chai";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Server, createServer } from "node:http";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
 
 import { StatusReport } from "../../cli/status";
+import { tempDir } from "../helpers/tempDirs";
 import { COMMIT, run, stackText, tempProject } from "./harness";
 import { freePageOf, stackWithClaims } from "./statusServers";
 
@@ -52,7 +52,7 @@ describe("slots status on several hosts", () => {
         });
         await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
         port = (server.address() as { port: number }).port;
-        work = mkdtempSync(path.join(tmpdir(), "status-hosts-"));
+        work = tempDir("status-hosts-");
         writeFileSync(path.join(work, "outputs.json"), JSON.stringify(OUTPUTS));
         dir = tempProject(stackWithClaims(CLAIMED).replace("  staging-slots:claims:", `${HOSTS}  staging-slots:claims:`));
         env = { PATH: `${STANDIN}${path.delimiter}${process.env.PATH ?? ""}`, PULUMI_STANDIN_OUTPUTS: path.join(work, "outputs.json"), PULUMI_STANDIN_LOG: path.join(work, "calls.log") };
@@ -61,7 +61,6 @@ describe("slots status on several hosts", () => {
     after(async () => {
         server.closeAllConnections();
         await new Promise((resolve) => server.close(resolve));
-        rmSync(work, { recursive: true, force: true });
     });
 
     const template = (): string => `http://127.0.0.1:${port}/{host}/{identifier}`;
