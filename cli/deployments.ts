@@ -11,6 +11,10 @@ import { Io, UserError } from "./io";
 export interface Deployment {
     readonly commit: string | null;
     readonly deployedAt: string | null;
+    /** The host the outputs place the slot on; null in outputs written before they said. */
+    readonly host: string | null;
+    /** Free disk on that host after the deployment, in GB (the deploy script's result line); null when not reported. */
+    readonly freeDiskGb: number | null;
 }
 
 /** The deployments in `pulumi stack output --json` text, by slot; undefined when it has no `slots` list. */
@@ -26,9 +30,14 @@ export function deploymentsOf(json: string): Map<number, Deployment> | undefined
     const out = new Map<number, Deployment>();
     for (const s of slots) {
         if (typeof s !== "object" || s === null) continue;
-        const { slot, commit, deployedAt } = s as Record<string, unknown>;
+        const { slot, commit, deployedAt, host, freeDiskGb } = s as Record<string, unknown>;
         if (typeof slot !== "number") continue;
-        out.set(slot, { commit: typeof commit === "string" ? commit : null, deployedAt: typeof deployedAt === "string" ? deployedAt : null });
+        out.set(slot, {
+            commit: typeof commit === "string" ? commit : null,
+            deployedAt: typeof deployedAt === "string" ? deployedAt : null,
+            host: typeof host === "string" ? host : null,
+            freeDiskGb: typeof freeDiskGb === "number" && Number.isFinite(freeDiskGb) && freeDiskGb >= 0 ? freeDiskGb : null,
+        });
     }
     return out;
 }

@@ -35,7 +35,7 @@ Commands:
   guard --events FILE | --config-only   the same rules for what pulumi up did, or the config alone
   serve [--port 8080] --remote URL  the Staging Dashboard and API: claims become pull requests
   fetch                             check out every claimed commit for the image builds
-  status [N…] [--json] [--timeout S] [--url-template T] [--registry-url URL]
+  status [N…] [--json] [--timeout S] [--url-template T] [--registry-url URL] [--from-stack]
                                     what every slot really serves, against its claim
 
 For the workflows (they need gh and a token):
@@ -304,7 +304,7 @@ ${STACK}
 
 export const STATUS_HELP = `\
 Usage: slots status [N…] [--json] [--timeout S] [--url-template T] [--registry-url URL]
-                    [--stack NAME]
+                    [--from-stack] [--stack NAME]
 
 Probes every slot (or slots N…) in parallel at https://staging-N.<domain>/api/version and
 compares the commit the app reports with the claim and, when read, the registry row:
@@ -316,6 +316,7 @@ compares the commit the app reports with the claim and, when read, the registry 
              pulumi up deployed it
   free       Available, and the slot-is-free page (or nothing) answers
   occupied   Available, yet an app answers
+Then each host (droplet) with its slots and the free disk its latest deployment reported.
 Exit codes: 0 every claimed slot is serving, 1 otherwise (or a problem with the stack file),
 2 bad usage.
 
@@ -325,7 +326,12 @@ Options:
                         requests run at once, so 100 slots take at most twice that
   --url-template T      probe T/api/version instead of the public URL, e.g.
                         'http://127.0.0.1:{campaignUiPort}' on the droplet; placeholders
-                        {slot}, {identifier}, {domain}, {campaignUiPort}
+                        {slot}, {identifier}, {domain}, {campaignUiPort}, {host} (the
+                        slot's host: e.g. 'http://{host}.internal:{campaignUiPort}' reaches
+                        each host's slots from one machine)
+  --from-stack          read the stack outputs (pulumi stack output --json, your own login)
+                        for each host's free disk after its latest deployment; without it
+                        free disk is "unknown"
 ${REGISTRY_URL}
 ${STACK}
 `;

@@ -1,12 +1,16 @@
 // `slots status`: what every slot really serves. Probes each slot's /api/version in parallel
 // (cli/probe.ts), reads the registry when given one (cli/registryRead.ts), and judges each slot
 // against its claim (cli/slotState.ts). Read-only: it changes nothing anywhere, so anyone may
-// run it; the only credential it can use is a registry connection string the caller passes.
+// run it; the only credential it can use is a registry connection string the caller passes (and,
+// with --from-stack, the caller's own pulumi login, to read the stack outputs: cli/deployments.ts).
 
 import { SlotLayout, catalogue } from "../components/catalogue";
-import { Settings } from "../components/settings";
+import { hostOfSlot } from "../components/hosts";
+import { DEFAULTS, Settings } from "../components/settings";
 import { parseCommand, slotArgument } from "./args";
+import { Deployment, stackDeployments } from "./deployments";
 import { STATUS_HELP } from "./help";
+import { HostStatus, freeDiskText, hostDisk, slotRanges } from "./hostDisk";
 import { Io, UsageError, UserError } from "./io";
 import { PROBE_CONCURRENCY, mapLimit, probe } from "./probe";
 import { RegistryReading, readRegistry, registryUrl } from "./registryRead";
@@ -17,12 +21,14 @@ import { readStack, requireSettings } from "./stack";
 export const DEFAULT_TIMEOUT_SECONDS = 5;
 const MAX_TIMEOUT_SECONDS = 60;
 
-const PLACEHOLDERS = ["slot", "identifier", "domain", "campaignUiPort"] as const;
+const PLACEHOLDERS = ["slot", "identifier", "domain", "campaignUiPort", "host"] as const;
 
 /** One slot in `slots status --json`; every key is always present (null when it does not apply). */
 export interface StatusRow {
     readonly slot: number;
     readonly id: string;
+    /** The host (droplet) the stack file places the slot on. */
+    readonly host: string;
     /** The slot's public URL. */
     readonly url: string;
     /** What was probed. */
@@ -52,6 +58,10 @@ export interface StatusReport {
     readonly timeoutSeconds: number;
     readonly registry: { readonly read: boolean; readonly note: string | null };
     readonly slots: readonly StatusRow[];
+    /** Every host with slots in this report, and its free disk (null, with a note, when unknown). */
+    readonly hosts: readonly HostStatus[];
+    /** Whether the stack outputs (where free disk comes from) were read: --from-stack. */
+    readonly stackOutputs: { readonly read: boolean };
     /** How many probed slots are in each state. */
     readonly summary: Readonly<Record<SlotState, number>>;
     /** Every probed, claimed slot is serving (the exit code is 0). */
@@ -75,7 +85,7 @@ export function checkUrlTemplate(template: string, usage: string): string {
             throw new UsageError(`--url-template: unknown placeholder {${m[1]}}; use ${PLACEHOLDERS.map((p) => `{${p}}`).join(", ")}`, usage);
         }
     }
-    const sample = expandTemplate(template, { slot: 1, identifier: "staging-1", campaignUiPort: 5001 } as SlotLayout, "example.org");
+    const sample = expandTemplate(template, { slot: 1, identifier: "staging-1", campaignUiPort: 5001 } as SlotLayout, "example.org", DEFAULTS.host);
     let url: URL;
     try {
         url = new URL(sample);
@@ -88,19 +98,23 @@ export function checkUrlTemplate(template: string, usage: string): string {
     return template;
 }
 
-function expandTemplate(template: string, s: Pick<SlotLayout, "slot" | "identifier" | "campaignUiPort">, domain: string): string {
+function expandTemplate(template: string, s: Pick<SlotLayout, "slot" | "identifier" | "campaignUiPort">, domain: string, host: string): string {
     const values: Record<(typeof PLACEHOLDERS)[number], string> = {
         slot: String(s.slot),
         identifier: s.identifier,
         domain,
         campaignUiPort: String(s.campaignUiPort),
+        host,
     };
-    return template.replace(/\{(slot|identifier|domain|campaignUiPort)\}/g, (_, k: (typeof PLACEHOLDERS)[number]) => values[k]);
+    return template.replace(/\{(slot|identifier|domain|campaignUiPort|host)\}/g, (_, k: (typeof PLACEHOLDERS)[number]) => values[k]);
 }
 
-/** The URL probed for a slot: the template (or the public URL) with /api/version. */
-export function probeUrl(s: SlotLayout, domain: string, template: string | undefined): string {
-    const base = template === undefined ? s.url : expandTemplate(template, s, domain);
+/**
+ * The URL probed for a slot: the template (or the public URL) with /api/version. `host` is the
+ * slot's host name for {host} (default `staging`, the single host of a stack without hosts).
+ */
+export function probeUrl(s: SlotLayout, domain: string, template: string | undefined, host: string = DEFAULTS.host): string {
+    const base = template === undefined ? s.url : expandTemplate(template, s, domain, host);
     return `${base.replace(/\/+$/, "")}/api/version`;
 }
 
@@ -110,19 +124,28 @@ export interface StatusOptions {
     readonly timeoutSeconds: number;
     readonly urlTemplate?: string;
     readonly registryUrl?: string;
+    /**
+     * The stack outputs' deployments (cli/deployments.ts), or the pending read of them, for each
+     * host's free disk; absent: not read, every host's free disk is unknown.
+     */
+    readonly deployments?: ReadonlyMap<number, Deployment> | Promise<ReadonlyMap<number, Deployment> | undefined>;
 }
 
-/** Probes and judges the slots; never throws for a network or registry failure. */
+/** Probes and judges the slots; never throws for a network or registry failure (a rejected `deployments` read rejects it). */
 export async function slotStatus(settings: Settings, stack: { stack: string; name: string }, options: StatusOptions): Promise<StatusReport> {
     const timeoutMs = options.timeoutSeconds * 1000;
     const all = catalogue(settings.slotCount, settings.domain);
     const chosen = options.slots ? all.filter((s) => options.slots?.includes(s.slot)) : all;
-    const urls = chosen.map((s) => probeUrl(s, settings.domain, options.urlTemplate));
-    const [registry, probes] = await Promise.all([
+    const placed = hostOfSlot(settings.hosts);
+    const hostOf = (slot: number): string => placed.get(slot) ?? DEFAULTS.host;
+    const urls = chosen.map((s) => probeUrl(s, settings.domain, options.urlTemplate, hostOf(s.slot)));
+    const [registry, probes, deployments] = await Promise.all([
         readRegistry(options.registryUrl, timeoutMs),
         mapLimit(urls, PROBE_CONCURRENCY, (url) => probe(url, timeoutMs)),
+        options.deployments,
     ]);
-    const rows = chosen.map((s, i) => statusRow(s, settings, registry, urls[i], probes[i]));
+    const rows = chosen.map((s, i) => statusRow(s, settings, registry, urls[i], probes[i], hostOf(s.slot)));
+    const hosts = hostDisk(settings.hosts.filter((h) => chosen.some((s) => h.slots.includes(s.slot))), deployments);
     const summary = Object.fromEntries(SLOT_STATES.map((st) => [st, rows.filter((r) => r.state === st).length])) as Record<SlotState, number>;
     return {
         stack: stack.stack,
@@ -130,18 +153,21 @@ export async function slotStatus(settings: Settings, stack: { stack: string; nam
         timeoutSeconds: options.timeoutSeconds,
         registry: { read: registry.kind === "rows", note: registry.kind === "skipped" ? registry.note : null },
         slots: rows,
+        hosts,
+        stackOutputs: { read: deployments !== undefined },
         summary,
         ok: rows.every((r) => r.commit === null || r.state === "serving"),
     };
 }
 
-function statusRow(s: SlotLayout, settings: Settings, registry: RegistryReading, url: string, result: Parameters<typeof judgeSlot>[0]["probe"]): StatusRow {
+function statusRow(s: SlotLayout, settings: Settings, registry: RegistryReading, url: string, result: Parameters<typeof judgeSlot>[0]["probe"], host: string): StatusRow {
     const claim = settings.claims.get(s.slot);
     const row = registry.kind === "rows" ? registry.rows.get(s.slot) : "unread";
     const j = judgeSlot({ slot: s.slot, identifier: s.identifier, claim, row, probe: result });
     return {
         slot: s.slot,
         id: s.identifier,
+        host,
         url: s.url,
         probeUrl: url,
         state: j.state,
@@ -163,7 +189,7 @@ const RESET = "\u001b[0m";
 
 /** The report as an aligned table, then one line per slot that needs something done. */
 export function renderStatus(report: StatusReport, colour: boolean): string {
-    const header = ["SLOT", "STATE", "OWNER", "TASK", "CLAIMED", "REPORTED", "DEPLOYED", "DETAIL"];
+    const header = ["SLOT", "STATE", "OWNER", "TASK", "CLAIMED", "REPORTED", "DEPLOYED", "HOST", "DETAIL"];
     const cells = report.slots.map((r) => [
         r.id,
         r.state,
@@ -173,6 +199,7 @@ export function renderStatus(report: StatusReport, colour: boolean): string {
         r.reported ? r.reported.slice(0, 7) : "-",
         // "?" where the registry was not read but would say when the claim was deployed.
         r.registry?.deployedAt ?? (report.registry.read || r.commit === null ? "-" : "?"),
+        r.host,
         r.detail,
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
@@ -185,6 +212,7 @@ export function renderStatus(report: StatusReport, colour: boolean): string {
             .join("  ")
             .trimEnd();
     const out = [line(header), ...cells.map((c, i) => line(c, report.slots[i].state))];
+    out.push("", ...hostLines(report.hosts));
     const todo = report.slots.filter((r) => r.action !== null);
     if (todo.length > 0) {
         out.push("", "What to do:");
@@ -195,11 +223,18 @@ export function renderStatus(report: StatusReport, colour: boolean): string {
     return `${out.join("\n")}\n`;
 }
 
+/** The hosts as an aligned table: name, slots, free disk ("unknown" and why, never left out). */
+export function hostLines(hosts: readonly HostStatus[]): string[] {
+    const cells = [["HOST", "SLOTS", "FREE DISK"], ...hosts.map((h) => [h.name, slotRanges(h.slots), freeDiskText(h)])];
+    const widths = [0, 1].map((i) => Math.max(...cells.map((c) => c[i].length)));
+    return cells.map((c) => `${c[0].padEnd(widths[0])}  ${c[1].padEnd(widths[1])}  ${c[2]}`);
+}
+
 /** `slots status`. */
 export async function statusCommand(argv: readonly string[], io: Io): Promise<number> {
     const args = parseCommand(
         argv,
-        { json: { type: "boolean" }, timeout: { type: "string" }, "url-template": { type: "string" }, "registry-url": { type: "string" } },
+        { json: { type: "boolean" }, timeout: { type: "string" }, "url-template": { type: "string" }, "registry-url": { type: "string" }, "from-stack": { type: "boolean" } },
         STATUS_HELP,
         Number.MAX_SAFE_INTEGER,
     );
@@ -222,6 +257,8 @@ export async function statusCommand(argv: readonly string[], io: Io): Promise<nu
         timeoutSeconds,
         urlTemplate: template,
         registryUrl: registryUrl(args.string("registry-url"), io.env),
+        // Read alongside the probes; a failure is the user's to fix (log in, select the stack).
+        ...(args.flag("from-stack") ? { deployments: stackDeployments(io, args.stack, true) } : {}),
     });
     if (report.registry.note) io.stderr(`${report.registry.note}\n`);
     if (args.flag("json")) io.stdout(`${JSON.stringify(report, null, 2)}\n`);

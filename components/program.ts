@@ -35,6 +35,13 @@ export interface SlotOutput {
     readonly branch: string | null;
     readonly commit: string | null;
     readonly deployedAt: string | null;
+    /** The host (droplet) the slot runs on: `staging` unless `staging-slots:hosts` says otherwise. */
+    readonly host: string;
+    /**
+     * Free disk on the host after the slot's last deployment, in GB, from the deploy script's
+     * result line; null when the slot is not deployed or its deployment did not report it.
+     */
+    readonly freeDiskGb: number | null;
 }
 
 /** The stack's outputs. */
@@ -149,7 +156,7 @@ export function buildStack(settings: Settings, secrets: StackSecrets): StackOutp
         });
     });
 
-    const slotOutputs = pulumi.all(components.map((c) => c.deployedAt)).apply((deployed) =>
+    const slotOutputs = pulumi.all([pulumi.all(components.map((c) => c.deployedAt)), pulumi.all(components.map((c) => c.freeDiskGb))]).apply(([deployed, disk]) =>
         components.map((c, i): SlotOutput => ({
             slot: c.slot,
             identifier: slots[i].identifier,
@@ -163,6 +170,8 @@ export function buildStack(settings: Settings, secrets: StackSecrets): StackOutp
             branch: c.claim?.branch ?? null,
             commit: c.claim?.commit ?? null,
             deployedAt: deployed[i] ?? null,
+            host: slotHost.get(c.slot) as string,
+            freeDiskGb: disk[i] ?? null,
         })),
     );
 

@@ -81,6 +81,8 @@ export class StagingSlot extends pulumi.ComponentResource {
     public readonly deployment?: command.remote.Command;
     /** When the deployment last succeeded, from the deploy script's result line; undefined while Available. */
     public readonly deployedAt: pulumi.Output<string | undefined>;
+    /** Free disk on the host after this slot's last deployment, in GB, as its result line reported it. */
+    public readonly freeDiskGb: pulumi.Output<number | undefined>;
     /** The slot's row in marts.staging_slots. */
     public readonly registryRow?: SlotRegistryRow;
 
@@ -171,8 +173,11 @@ export class StagingSlot extends pulumi.ComponentResource {
                 },
             );
             this.deployedAt = pulumi.unsecret(this.deployment.stdout.apply((out) => parseDeployResult(out ?? "")?.deployedAt));
+            // Only the parsed number leaves the secret stdout, like deployedAt above.
+            this.freeDiskGb = pulumi.unsecret(this.deployment.stdout.apply((out) => parseDeployResult(out ?? "")?.freeDiskGb));
         } else {
             this.deployedAt = pulumi.output(undefined);
+            this.freeDiskGb = pulumi.output(undefined);
         }
 
         if (args.registry) {
@@ -197,6 +202,7 @@ export class StagingSlot extends pulumi.ComponentResource {
             status: this.status,
             database: this.database,
             deployedAt: this.deployedAt,
+            freeDiskGb: this.freeDiskGb,
         });
     }
 }

@@ -140,7 +140,7 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
             const stdin = typeof raw === "string" ? raw : "";
             const slot = /^SLOT=(\d+)$/m.exec(stdin)?.[1];
             const commit = /^COMMIT=([0-9a-f]{40})$/m.exec(stdin)?.[1];
-            const stdout = slot && commit ? `STAGING_DEPLOY_RESULT {"slot":${slot},"commit":"${commit}","deployedAt":"${MOCK_DEPLOYED_AT}"}\n` : "";
+            const stdout = slot && commit ? `STAGING_DEPLOY_RESULT {"slot":${slot},"commit":"${commit}","deployedAt":"${MOCK_DEPLOYED_AT}","freeDiskGb":${MOCK_FREE_DISK_GB}}\n` : "";
             return { id: `${name}-id`, state: { ...inputs, stdout, stderr: "" } };
         }
         case "docker:index/image:Image": {
@@ -169,6 +169,9 @@ export const MOCK_DATABASE_CA = "-----BEGIN CERTIFICATE-----\nMOCK-DATABASE-CA\n
 
 /** The deployed time every mocked deployment reports: fixed, so evaluations stay identical. */
 export const MOCK_DEPLOYED_AT = "2000-01-01T00:00:00Z";
+
+/** The free disk every mocked deployment reports, in GB: fixed like MOCK_DEPLOYED_AT. */
+export const MOCK_FREE_DISK_GB = 41.5;
 
 /**
  * Runs the program once under mocks with the given engine config and records what it registers.

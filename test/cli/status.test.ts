@@ -84,11 +84,17 @@ describe("slots status", function () {
         expect(elapsed).to.be.lessThan(TIMEOUT_S * 1000 + 1500);
         expect(report.summary).to.deep.equal({ serving: 1, pending: 2, drifted: 1, down: 2, free: 3, occupied: 1 });
         expect(report.registry).to.deep.equal({ read: true, note: null });
+        // Without --from-stack the free disk is unknown, and says why; it is never left out.
+        expect(report.stackOutputs).to.deep.equal({ read: false });
+        expect(report.hosts).to.deep.equal([
+            { name: "staging", slots: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], freeDiskGb: null, reportedBy: null, note: "stack outputs not read (pass --from-stack)" },
+        ]);
         expect(report.ok).to.equal(false);
         const byId = new Map(report.slots.map((s) => [s.id, s]));
         expect(byId.get("staging-1")).to.deep.equal({
             slot: 1,
             id: "staging-1",
+            host: "staging",
             url: "https://staging-1.justapply.net",
             probeUrl: `http://127.0.0.1:${servers.port}/api/version`,
             state: "serving",
@@ -142,9 +148,10 @@ describe("slots status", function () {
         const dir = tempProject(stackWithClaims([1]));
         const r = await run(dir, ["status", "1", "7", "8", "--timeout", String(TIMEOUT_S), "--url-template", servers.template, "--registry-url", registry]);
         expect(r.code).to.equal(0);
-        expect(r.stdout).to.match(/^SLOT +STATE +OWNER +TASK +CLAIMED +REPORTED +DEPLOYED +DETAIL\n/);
-        expect(r.stdout).to.match(/^staging-1 +serving +owner-1 +JOB-1 +0123456 +0123456 +2026-11-23T10:07:00Z +reports 0123456, the claimed commit$/m);
-        expect(r.stdout).to.match(/^staging-8 +free +- +- +- +- +- +no answer \(connection refused\)$/m);
+        expect(r.stdout).to.match(/^SLOT +STATE +OWNER +TASK +CLAIMED +REPORTED +DEPLOYED +HOST +DETAIL\n/);
+        expect(r.stdout).to.match(/^staging-1 +serving +owner-1 +JOB-1 +0123456 +0123456 +2026-11-23T10:07:00Z +staging +reports 0123456, the claimed commit$/m);
+        expect(r.stdout).to.match(/^staging-8 +free +- +- +- +- +- +staging +no answer \(connection refused\)$/m);
+        expect(r.stdout).to.match(/\nHOST +SLOTS +FREE DISK\nstaging +1-10 +unknown \(stack outputs not read \(pass --from-stack\)\)\n/);
         expect(r.stdout).to.match(/\n1 serving, 2 free\.\n$/);
         expect(r.stdout).not.to.contain("What to do");
     });

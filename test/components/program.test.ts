@@ -8,7 +8,7 @@ import { cli } from "../../cli/index";
 import { ConfigError, formatProblem } from "../../components/validation";
 import { canonicalJson as canonical } from "../../offline/planDiff";
 import { renderPlan } from "../../offline/planText";
-import { Evaluation, MOCK_DEPLOYED_AT, RecordedResource, evaluate } from "../../offline/recorder";
+import { Evaluation, MOCK_DEPLOYED_AT, MOCK_FREE_DISK_GB, RecordedResource, evaluate } from "../../offline/recorder";
 import { NOW, SECRETS, baseValues, claim, engineConfig } from "../helpers/config";
 import { stackYaml } from "../plan/stackRepo";
 
@@ -230,9 +230,9 @@ describe("the Pulumi program under mocks", () => {
         expect(slots[3]).to.deep.equal({
             slot: 4, identifier: "staging-4", url: "https://staging-4.justapply.net", campaignUiPort: 5004, airflowPort: 8084,
             database: "job_search_staging_4", status: "In Use", owner: "alice", task: "JOB-123", branch: "feature/login",
-            commit: CLAIMED.commit, deployedAt: MOCK_DEPLOYED_AT,
+            commit: CLAIMED.commit, deployedAt: MOCK_DEPLOYED_AT, host: "staging", freeDiskGb: MOCK_FREE_DISK_GB,
         });
-        expect(slots[4]).to.include({ status: "Available", deployedAt: null });
+        expect(slots[4]).to.include({ status: "Available", deployedAt: null, host: "staging", freeDiskGb: null });
         const table = claimed.outputs?.registryTable as string;
         expect(table.split("\n")[5]).to.equal(`| 4 | In Use | alice | feature/login | ${CLAIMED.commit} | ${MOCK_DEPLOYED_AT} | QA for PR #123 |`);
     });
@@ -279,5 +279,26 @@ describe("the Pulumi program under mocks", () => {
         expect(provider.inputs).to.deep.include({ host: "db.example.com", port: "5432", username: "admin", sslmode: "require", superuser: "false" });
         expect(provider.redacted.password).to.equal("[secret]");
         expect(ofType(existing, "digitalocean:index/databaseCluster:DatabaseCluster")).to.deep.equal([]);
+    });
+
+    it("outputs each slot's host and the free disk its deployment reported: the same every run, no secret", async () => {
+        const values = {
+            ...baseValues(),
+            hosts: { staging: { slots: [1, 2, 3, 4, 5] }, "staging-b": { slots: [6, 7, 8, 9, 10] } },
+            claims: { "4": CLAIMED, "7": claim({ task: "JOB-7" }) },
+        };
+        const [a, b] = [await run(values), await run(values)];
+        expect(a.error, a.error?.message).to.equal(undefined);
+        // Nothing of it comes from a clock or a random value: two runs give the same outputs.
+        expect(canonical(a.outputs)).to.equal(canonical(b.outputs));
+        const slots = a.outputs?.slots as Array<Record<string, unknown>>;
+        expect(slots.map((s) => [s.slot, s.host, s.freeDiskGb])).to.deep.equal([
+            [1, "staging", null], [2, "staging", null], [3, "staging", null], [4, "staging", MOCK_FREE_DISK_GB], [5, "staging", null],
+            [6, "staging-b", null], [7, "staging-b", MOCK_FREE_DISK_GB], [8, "staging-b", null], [9, "staging-b", null], [10, "staging-b", null],
+        ]);
+        const printed = JSON.stringify(a.outputs);
+        for (const secret of ["TEST-ONLY-deploy-key", "mock-password-for", "mock-cluster-admin-password", "DATABASE_URL", "STAGING_DEPLOY_RESULT"]) {
+            expect(printed, secret).to.not.include(secret);
+        }
     });
 });
