@@ -6,7 +6,7 @@
 import { slotLayout } from "../components/catalogue";
 import { newClaimExpiry, utcTimestamp } from "../components/expiry";
 import { Claim, DEFAULTS, Settings, WaitEntry } from "../components/settings";
-import { parseTimestamp, staleness } from "../components/validation";
+import { parseTimestamp, staleness, taskKey } from "../components/validation";
 import { parseCommand } from "./args";
 import { branchHead, BranchGone } from "./git";
 import { EXPIRE_HELP, UNWAIT_HELP } from "./help";
@@ -180,12 +180,12 @@ export async function unwaitCommand(argv: readonly string[], io: Io): Promise<nu
     if (task === undefined) throw new UsageError("missing --task: the task whose waitlist entry to remove", UNWAIT_HELP);
     const edited = await editStack(io, args.stack, (current: Stack) => {
         const settings = requireSettings(current, "leave the waitlist");
-        const index = settings.waitlist.findIndex((w) => w.task === task);
+        const index = settings.waitlist.findIndex((w) => taskKey(w.task) === taskKey(task));
         if (index < 0) throw new UserError([`task ${task} is not on the waitlist; slots list shows the queue`]);
         removeWaiters(current.doc, [index]);
         return { slot: [], waitlist: true, outcome: settings.waitlist[index] };
     });
-    io.stdout(`${task} (${edited.outcome.owner}) left the waitlist of pool ${edited.outcome.pool}.\nNext: commit ${edited.before.name} and open a pull request; the waitlist changes no resource.\n`);
+    io.stdout(`${edited.outcome.task} (${edited.outcome.owner}) left the waitlist of pool ${edited.outcome.pool}.\nNext: commit ${edited.before.name} and open a pull request; the waitlist changes no resource.\n`);
     return 0;
 }
 

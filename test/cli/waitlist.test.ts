@@ -201,6 +201,13 @@ describe("slots waitlist", () => {
             expect((await run(dir, ["unwait", "--task", "JOB-4"])).code).to.equal(0);
             expect(stackText(dir)).to.equal(before);
         });
+        it("finds the task in any case, as claim --wait does", async () => {
+            const dir = await project([...FULL, wait("JOB-3", ["--commit", COMMIT])]);
+            const r = await run(dir, ["unwait", "--task", "job-3"]);
+            expect(r.code, r.stderr).to.equal(0);
+            expect(r.stdout).to.contain("JOB-3 (bob) left the waitlist of pool qa.");
+            expect(queue(stackText(dir))).to.deep.equal([]);
+        });
         it("refuses a task that does not wait, file untouched", async () => {
             const dir = await project(FULL);
             const before = stackText(dir);
