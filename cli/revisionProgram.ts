@@ -84,8 +84,9 @@ function firstLine(e: unknown): string {
 
 /** Finds out how the base side at `rev` can be evaluated; never throws for REV's own failings. */
 export function revisionProgram(cwd: string, rev: string): RevisionProgram {
-    if (!differs(cwd, rev, PROGRAM_PATHS) && !differs(cwd, rev, DEPENDENCY_PATHS)) return { kind: "same" };
-    if (differs(cwd, rev, DEPENDENCY_PATHS)) {
+    const dependenciesDiffer = differs(cwd, rev, DEPENDENCY_PATHS);
+    if (!dependenciesDiffer && !differs(cwd, rev, PROGRAM_PATHS)) return { kind: "same" };
+    if (dependenciesDiffer) {
         return { kind: "unavailable", reason: `its dependencies (${DEPENDENCY_PATHS.join(", ")}) differ from the working tree's, which are the only ones installed` };
     }
     const dir = mkdtempSync(path.join(os.tmpdir(), "slots-plan-base-"));
