@@ -3,7 +3,7 @@
 // every run: the validator's, the YAML's, whether each claimed commit exists in the repository
 // (when it can be asked), and with --base, what the base branch did meanwhile.
 
-import { Problem, branchProblem, formatProblem, isRepositoryUrl } from "../components/validation";
+import { Problem, branchProblem, formatProblem, isRepositoryUrl, taskKey } from "../components/validation";
 import { parseCommand } from "./args";
 import { BaseClaims, claimsAt, mergeBase } from "./base";
 import { askCommit } from "./commits";
@@ -44,7 +44,7 @@ export function conflicts(common: ReadonlyMap<number, RawClaim>, ours: ReadonlyM
             message: `claimed here for ${who(mine)} and, since this branch started, on ${rev} for ${who(other)}; the slot cannot hold both: ${update}, then take a free slot (slots release ${slot}, then slots claim --task ${String(mine.task)} …)`,
         });
     }
-    const taskOf = (c: RawClaim | undefined): string => (typeof c?.task === "string" ? c.task.trim().toLowerCase() : "");
+    const taskOf = (c: RawClaim | undefined): string => (typeof c?.task === "string" ? taskKey(c.task) : "");
     for (const [slot, mine] of ours) {
         if (!changed(ours, slot) || taskOf(mine) === "") continue;
         for (const [other, theirsClaim] of theirs) {

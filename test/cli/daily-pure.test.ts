@@ -98,6 +98,9 @@ describe("the daily workflow's pure pieces", () => {
         const task = conflicts(none, new Map([[1, c("JOB-1")]]), new Map([[2, c("job-1", "bob")]]), "origin/main");
         expect(task.map((p) => [p.slot, p.field])).to.deep.equal([[1, "claims.1.task"]]);
         expect(task[0].message).to.match(/^task JOB-1 is claimed here on staging-1 and, since this branch started, on origin\/main on staging-2; one slot per task/);
+        // Compared as the validator compares tasks: full-width letters are the same task.
+        const wide = conflicts(none, new Map([[1, c("JOB-1")]]), new Map([[2, c("\uff2a\uff2f\uff22-1", "bob")]]), "origin/main");
+        expect(wide.map((p) => [p.slot, p.field])).to.deep.equal([[1, "claims.1.task"]]);
     });
 
     it("reads the deployments in the stack outputs and says Deployed only for the claim's own commit", () => {
