@@ -137,6 +137,10 @@ export function describeEdit(edited: Edited<unknown>, openedWith: string): strin
 async function finishEdit(io: Io, edited: Edited<unknown>, lead: string, pr: string | undefined, message: string): Promise<void> {
     report(io, edited, lead, pr !== undefined);
     if (pr === undefined) return;
+    if (edited.after.text === edited.before.text) {
+        io.stdout(`${edited.before.name} is unchanged; no pull request to open.\n`);
+        return;
+    }
     const description = describeEdit(edited, "Opened with `slots`.");
     const result = await openPullRequest(io, { repoDir: io.cwd, file: edited.before.file, branch: pr, message, description });
     writeFileSync(edited.before.file, edited.before.text);

@@ -4,7 +4,7 @@
 
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
@@ -334,6 +334,22 @@ describeNeeds(["git"], "the daily workflow with git", () => {
             expect(r.stdout).to.contain("Pull request: https://github.com/justapply/staging-slots/pull/42");
             expect(git(origin, "log", "-1", "--format=%s", "slots/repoint-job-4")).to.equal(`Re-point staging-4 for JOB-4 to feature/login @ ${next.slice(0, 7)}`);
             expect(claimsIn(git(origin, "show", "slots/repoint-job-4:Pulumi.staging.yaml"))["4"]).to.include({ task: "JOB-4", commit: next });
+        });
+        it("opens no pull request for an edit that changes nothing", async () => {
+            const { dir, origin } = stackClone();
+            const claim = ["claim", "--task", "JOB-4", "--owner", "alice", "--branch", "feature/login", "--slot", "4", "--commit", "0".repeat(40), "--long-running", "demo"];
+            const env = { ...process.env, ...IDENTITY, GIT_SSH_COMMAND: "false" };
+            expect((await run(dir, claim, { env })).code).to.equal(0);
+            git(dir, "commit", "-q", "-am", "claim");
+            const before = stackText(dir);
+            const b = bin("logged-in");
+            const r = await run(dir, ["extend", "4", "--long-running", "demo", "--pr"], { env: { ...env, PATH: b.path } });
+            expect(r.code, r.stderr).to.equal(0);
+            expect(r.stdout).to.contain("Pulumi.staging.yaml is unchanged; no pull request to open.");
+            expect(stackText(dir)).to.equal(before);
+            expect(git(dir, "branch", "--list", "slots/extend-job-4")).to.equal("");
+            expect(git(origin, "branch", "--list", "slots/extend-job-4")).to.equal("");
+            expect(existsSync(b.log), "gh was not run").to.equal(false);
         });
         it("refuses, before editing, a stack file with uncommitted changes and a branch that exists", async () => {
             const { dir } = stackClone();
