@@ -19,7 +19,7 @@ import { Io, UsageError, UserError } from "./io";
 import { checkPullRequest, editBranch, openPullRequest } from "./pullRequest";
 import { Edited, Stack, editStack, readStack, requireSettings } from "./stack";
 import { queueLines, releaseWithPromotion, waitingFor } from "./waitlist";
-import { FieldValue, appendWaiter, insertClaim, quoteCommit, removeClaim, removeWaiters, setClaimField } from "./yamlEdit";
+import { FieldValue, appendWaiter, insertClaim, quoteCommit, removeWaiters, setClaimField } from "./yamlEdit";
 
 function id(slot: number): string {
     return `staging-${slot}`;
@@ -273,12 +273,6 @@ export function applyWait(fresh: Stack, claim: PreparedClaim, now: Date, view: (
     const commit = claim.values.commit;
     appendWaiter(fresh.doc, { owner, task, branch, ...(commit !== undefined ? { commit } : {}), ...(purpose !== undefined ? { purpose } : {}), pool, requestedAt: timestamp(now) });
     return { slot: [], waitlist: true, outcome: waitingFor(settings, pool) + 1 };
-}
-
-/** The release edit, for editStack: removes the claim on `slot`. */
-export function applyRelease(fresh: Stack, slot: number): { slot: number; outcome: number } {
-    removeClaim(fresh.doc, slot);
-    return { slot, outcome: slot };
 }
 
 /** `slots claim`. */
