@@ -6,7 +6,7 @@
 
 import { SLOT_LIST_KEYS, PROJECT } from "../components/settings";
 import { canonicalJson } from "./planDiff";
-import { readConfigSection, readStackRoot } from "./stackFile";
+import { configSection, readStackRoot } from "./stackFile";
 
 const SLOT_LISTS = new Set(SLOT_LIST_KEYS.map((k) => `${PROJECT}:${k}`));
 
@@ -27,10 +27,13 @@ function changedKeys(b: Readonly<Record<string, unknown>>, a: Readonly<Record<st
  * engine decrypts and where it imports config from), as `stack file <key>`.
  */
 export function hostConfigChanges(before: StackText | undefined, after: StackText): string[] {
-    const b = before === undefined ? {} : readConfigSection(before.text, before.name);
-    const a = readConfigSection(after.text, after.name);
-    const { config: _bc, ...bTop } = before === undefined ? {} : readStackRoot(before.text, before.name);
-    const { config: _ac, ...aTop } = readStackRoot(after.text, after.name);
+    // Each version is parsed once: its config section and its top level come from the same root.
+    const bRoot = before === undefined ? {} : readStackRoot(before.text, before.name);
+    const b = before === undefined ? {} : configSection(bRoot, before.name);
+    const aRoot = readStackRoot(after.text, after.name);
+    const a = configSection(aRoot, after.name);
+    const { config: _bc, ...bTop } = bRoot;
+    const { config: _ac, ...aTop } = aRoot;
     return [
         ...changedKeys(b, a).filter((k) => !SLOT_LISTS.has(k)),
         ...changedKeys(bTop, aTop).map((k) => `stack file ${k}`),

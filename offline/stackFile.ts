@@ -104,9 +104,12 @@ export function readStackRoot(text: string, file: string): Record<string, unknow
     return root;
 }
 
-// The config section keyed by full key, as the engine reads it (a bare key and the legacy
-// `project:config:key` belong to `project:key`). Secure values stay `{secure: ciphertext}`.
-function configSection(root: Record<string, unknown>, file: string): Record<string, unknown> {
+/**
+ * The config section of a stack file's top level (readStackRoot), keyed by full key as the engine
+ * reads it (a bare key and the legacy `project:config:key` belong to `project:key`). Secure
+ * values stay `{secure: ciphertext}`.
+ */
+export function configSection(root: Record<string, unknown>, file: string): Record<string, unknown> {
     const config = root.config ?? {};
     if (typeof config !== "object" || config === null || Array.isArray(config)) {
         throw new StackFileError(`${file}: config: must be a map of ${PROJECT}:<key> to values`);
@@ -114,14 +117,6 @@ function configSection(root: Record<string, unknown>, file: string): Record<stri
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(config as Record<string, unknown>)) out[canonicalConfigKey(key)] = value;
     return out;
-}
-
-/**
- * The config section of stack file text as written, keyed by full key (`project:key`; a bare key
- * belongs to this project, as the engine reads it). Secure values stay `{secure: ciphertext}`.
- */
-export function readConfigSection(text: string, file: string): Record<string, unknown> {
-    return configSection(readStackRoot(text, file), file);
 }
 
 function engineConfig(section: Record<string, unknown>, file: string): EngineConfig {

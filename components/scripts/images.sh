@@ -53,8 +53,9 @@ docker() {
   local override
   override="$(dirname "$env_file")/compose.images.yml"
   opts+=(-f "$base_file" -f "$override")
-  if [[ ${1:-} != up ]]; then command docker compose "${opts[@]}" "$@"; return; fi
 
+  # Written before any action, not only up: the down and seed run of a data reset come first and
+  # name the same files, and a slot deployed before images were turned on has no override yet.
   local tmp pin services=()
   tmp=$(mktemp "$override.XXXXXX")
   {
@@ -67,6 +68,8 @@ docker() {
   } >"$tmp"
   chmod 644 "$tmp"
   mv -f "$tmp" "$override"
+  if [[ ${1:-} != up ]]; then command docker compose "${opts[@]}" "$@"; return; fi
+
   if ! command docker compose "${opts[@]}" pull "${services[@]}"; then
     printf 'staging-deploy: docker compose pull failed: is the deploy user logged in to the registry (~/.docker/config.json), and were the images pushed?\n' >&2
     return 1

@@ -86,6 +86,25 @@ describeNeeds(TOOLS, "deploy script with images built once", function () {
         expect(existsSync(path.join(dir(), "version.json"))).to.equal(false);
     });
 
+    it("a slot deployed before images were turned on, taken by another task, stops and resets its data before the override exists", async function () {
+        const values = { repository: repo.url, slotCount: 100, databaseOnNewTask: "keep", volumesOnNewTask: "reset" };
+        const before = (await slotCommands({ [String(slot)]: { commit: repo.first, task: "JOB-1" } }, values)).get(slot);
+        if (!before) throw new Error("no deployment");
+        const first = await run(droplet, before.create, before.stdin);
+        expect(first.code, first.stderr).to.equal(0);
+        expect(existsSync(path.join(dir(), "compose.images.yml"))).to.equal(false);
+
+        const cmd = (await slotCommands({ [String(slot)]: { commit: repo.first, task: "JOB-2" } }, { ...values, images: IMAGES })).get(slot);
+        if (!cmd) throw new Error("no deployment");
+        const r = await run(droplet, cmd.create, cmd.stdin);
+        expect(r.code, r.stderr).to.equal(0);
+        const override = path.join(dir(), "compose.images.yml");
+        const down = dockerCalls(droplet).filter((c) => / down /.test(c));
+        expect(down).to.have.length(1);
+        expect(down[0]).to.include(`-f ${override} down --remove-orphans --volumes`);
+        expect(dockerEvents(droplet)).to.include(`volumes-removed staging-${slot}`);
+    });
+
     it("runs the deploy script slots without images run, byte for byte", async function () {
         const cmd = await command();
         expect(cmd.create).to.equal(`timeout --kill-after=30 900 bash -c ${shellQuote(IMAGES_SCRIPT)} staging-deploy-images ${shellQuote(DEPLOY_SCRIPT)}`);
