@@ -84,11 +84,14 @@ class Reader {
     private readonly dir = mkdtempSync(path.join(tmpdir(), "slots-serve-read-"));
     private current: Snapshot | undefined;
     private loading: Promise<Snapshot> | undefined;
+    /** Counts invalidations: a fetch that began before the last one is not kept. */
+    private generation = 0;
 
     constructor(private readonly options: ServerOptions, private readonly now: () => Date) {}
 
     invalidate(): void {
         this.current = undefined;
+        this.generation++;
     }
 
     snapshot(): Promise<Snapshot> {
@@ -102,11 +105,13 @@ class Reader {
     private async load(): Promise<Snapshot> {
         const { remote, stack } = this.options;
         const file = `Pulumi.${stack}.yaml`;
+        const generation = this.generation;
         await syncClone(this.dir, remote, this.now);
         const base = await baseStackText(this.dir, remote, file, this.now);
         const pending = await pendingChanges(this.dir, remote, stack, file, this.now);
-        this.current = { ...base, pending, at: Date.now() };
-        return this.current;
+        const snapshot = { ...base, pending, at: Date.now() };
+        if (generation === this.generation) this.current = snapshot;
+        return snapshot;
     }
 
     remove(): void {

@@ -25,9 +25,10 @@ export function liveStates(report: StatusReport): Map<number, LiveState> {
     );
 }
 
-// What the judgement depends on besides the network: a changed claim is probed again at once.
+// What the judgement depends on besides the network: a changed claim, or a slot moved to
+// another host (the {host} of a URL template), is probed again at once.
 function cacheKey(settings: Settings): string {
-    return JSON.stringify([settings.domain, settings.slotCount, [...settings.claims].sort(([a], [b]) => a - b)]);
+    return JSON.stringify([settings.domain, settings.slotCount, settings.hosts, [...settings.claims].sort(([a], [b]) => a - b)]);
 }
 
 /**

@@ -121,7 +121,18 @@ export async function pendingChanges(dir: string, remote: RemoteConfig, stack: s
     const refs = (await must(io, remote, ["for-each-ref", "--format=%(refname)", `refs/remotes/origin/${BRANCH_PREFIX}`], "list pending branches")).stdout
         .split("\n")
         .filter((l) => l !== "");
+    const raw = (text: string | undefined): Record<string, unknown> => {
+        if (text === undefined) return {};
+        try {
+            return analyse(stack, file, text, now()).raw;
+        } catch {
+            // A branch whose file does not parse changes nothing the dashboard can show.
+            return {};
+        }
+    };
     const mainText = stackFileAt(dir, base, file);
+    // Parsed once, when a branch first needs it: every branch is compared with it.
+    let mainRaw: Record<string, unknown> | undefined;
     const out: PendingChange[] = [];
     for (const ref of refs) {
         if ((await git(io, ["merge-base", "--is-ancestor", ref, base])).code === 0) continue;
@@ -129,21 +140,13 @@ export async function pendingChanges(dir: string, remote: RemoteConfig, stack: s
         const before = fork ? stackFileAt(dir, fork, file) : undefined;
         const after = stackFileAt(dir, ref, file);
         if (after === undefined) continue;
-        const raw = (text: string | undefined): Record<string, unknown> => {
-            if (text === undefined) return {};
-            try {
-                return analyse(stack, file, text, now()).raw;
-            } catch {
-                // A branch whose file does not parse changes nothing the dashboard can show.
-                return {};
-            }
-        };
         const branch = ref.slice("refs/remotes/origin/".length);
-        const changes = diffClaims(raw(before), raw(after));
+        const afterRaw = raw(after);
+        const changes = diffClaims(raw(before), afterRaw);
         // A squash merge leaves the branch unmerged by ancestry; the base branch then already
         // says what the branch says about each of its slots.
         const slots = new Set(changes.map((c) => c.slot));
-        const applied = !diffClaims(raw(mainText), raw(after)).some((c) => slots.has(c.slot));
+        const applied = !diffClaims((mainRaw ??= raw(mainText)), afterRaw).some((c) => slots.has(c.slot));
         if (applied) continue;
         for (const c of changes) out.push({ slot: c.slot, branch, change: c.change, summary: c.summary, after: c.after });
     }

@@ -5,6 +5,7 @@
 import { Claim, DEFAULTS, Settings } from "../components/settings";
 import { staleness } from "../components/validation";
 import { slotRows, waitRows } from "../cli/list";
+import { githubRepository } from "../cli/github";
 import { SlotState } from "../cli/slotState";
 import { PendingChange } from "./remote";
 
@@ -115,10 +116,10 @@ export interface ApiSlots {
     readonly waitlist: readonly WaitlistEntry[];
 }
 
-/** `OWNER/NAME` when `url` is a GitHub repository URL (scp-like, ssh or https), else undefined. */
+/** `OWNER/NAME` when `url` is a GitHub repository URL (scp-like, ssh or https, with or without a user part), else undefined. */
 export function githubRepo(url: string): string | undefined {
-    const m = /^(?:git@github\.com:|ssh:\/\/git@github\.com\/|https:\/\/(?:[^@/]+@)?github\.com\/)([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?\/?$/.exec(url);
-    return m ? `${m[1]}/${m[2]}` : undefined;
+    // A token in an https URL's user part names no other repository.
+    return githubRepository(url.replace(/^https:\/\/[^@/]+@github\.com\//, "https://github.com/"));
 }
 
 /** `https://github.com/OWNER/NAME/commit/SHA` for a GitHub repository URL, else null. */

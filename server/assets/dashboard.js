@@ -59,6 +59,11 @@
                         show("ok", data.message.split(": pull request ")[0] + ". Pull request:", data.pull_request_url);
                         return refresh();
                     }
+                    // 200: nothing to change (a release of a slot that is no longer claimed).
+                    if (res.ok) {
+                        show("ok", data.message);
+                        return refresh();
+                    }
                     show("error", data.error || res.status + " " + res.statusText);
                     return undefined;
                 });

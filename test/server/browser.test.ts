@@ -189,6 +189,26 @@ describeNeeds(["chromium", "git"], "Staging Dashboard in Chromium", function () 
         }
     });
 
+    it("a release of a slot released since the page loaded says there is nothing to release, not an error", async () => {
+        const gone = createRemote(text);
+        const goneServer = await startServer(gone);
+        const page = await browser.newPage();
+        try {
+            await page.goto(`${goneServer.url}/staging`);
+            await page.fill("#token", await token());
+            gone.commitOnMain(STACK_TEXT, "Release every slot");
+            page.once("dialog", (d) => void d.accept());
+            await page.click('tr[data-slot="4"] button.release');
+            await page.waitForSelector("#result.ok");
+            expect(await page.textContent("#result")).to.equal("staging-4 is not claimed; nothing to release.");
+            expect(gone.pullRequests()).to.deep.equal([]);
+        } finally {
+            await page.close();
+            await goneServer.close();
+            gone.remove();
+        }
+    });
+
     it("reads on a phone: one card per slot, no sideways scrolling", async () => {
         const page = await browser.newPage();
         await page.setViewportSize({ width: 390, height: 844 });

@@ -203,6 +203,7 @@ describe("GitHub workflows", () => {
                 ["examples/app/README.md", "relevant=false\n"],
                 ["docs/guide.md", "relevant=false\n"],
                 ["test/cli/x.test.ts", "relevant=true\n"],
+                ["test/fixtures/seed-usage-table.md", "relevant=true\n"],
                 ["Pulumi.staging.yaml", "relevant=true\n"],
                 ["something-new.txt", "relevant=true\n"],
             ];
