@@ -425,7 +425,7 @@ describe("GitHub workflows", () => {
                 .filter((l) => l.trim() !== "" && !l.startsWith("#"))
                 .map((l) => l.trim().split(/\s+/));
             const owned = new Map(rules.map(([p, ...owners]) => [p, owners]));
-            for (const p of ["/Pulumi.yaml", "/index.ts", "/components/", "/policy/", "/.github/", "/.ci/", "/package.json", "/package-lock.json"]) {
+            for (const p of ["/Pulumi.yaml", "/index.ts", "/components/", "/policy/", "/cli/", "/server/", "/smoke/", "/.github/", "/.ci/", "/package.json", "/package-lock.json"]) {
                 expect(owned.get(p), p).to.deep.equal(["@justapply/platform-owners"]);
             }
             expect([...owned.keys()].some((p) => p === "*" || p.includes("Pulumi.staging") || p.includes("Pulumi.*"))).to.equal(false);
