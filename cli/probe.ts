@@ -1,7 +1,14 @@
 // The network half of `slots status`: one GET of a slot's /api/version with a deadline, and a
-// pool that runs many of them at once. Node's own fetch (undici): AbortSignal.timeout covers
-// connecting, TLS, the headers and the body, so a server that accepts and never answers costs
-// exactly the timeout.
+// pool that runs many of them at once. AbortSignal.timeout covers connecting, TLS, the headers,
+// any redirects and the body, so a server that accepts and never answers costs exactly the timeout.
+//
+// node:http and node:https, not fetch: fetch refuses the Fetch Standard's "bad ports" before it
+// connects (its "port blocking" section; undici's lib/web/fetch/constants.js lists them), and two
+// of them, 5060 and 5061, are the Campaign UI ports of slots 60 and 61 (catalogue: 5000 + N).
+// Like fetch, a redirect is followed, up to fetch's own limit of 20.
+
+import * as http from "node:http";
+import * as https from "node:https";
 
 import { ProbeResult } from "./slotState";
 
@@ -10,6 +17,13 @@ export const PROBE_CONCURRENCY = 50;
 
 // /api/version is a few hundred bytes; a page bigger than this is not a version answer.
 const MAX_BODY_BYTES = 64 * 1024;
+
+/** The Fetch Standard's redirect limit ("HTTP-redirect fetch", step 5), kept from fetch. */
+export const MAX_REDIRECTS = 20;
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+const ACCEPT = "application/json, text/plain;q=0.9, */*;q=0.1";
 
 const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/;
 
@@ -29,36 +43,85 @@ export function shortError(e: unknown, timeoutMs: number): string {
     let text: string;
     if (code === "ECONNREFUSED") text = "connection refused";
     else if (code === "ENOTFOUND" || code === "EAI_AGAIN") text = "host name not found in DNS";
-    else if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") text = "connection closed without an answer";
+    else if (code === "ECONNRESET") text = "connection closed without an answer";
     else if (TLS_CODES.test(code)) text = `TLS error: ${message}`;
     else text = code && !message.includes(code) ? `${code}: ${message}` : message;
     return text.length > 100 ? `${text.slice(0, 97)}...` : text;
 }
 
-async function readBody(response: Response): Promise<string> {
-    if (!response.body) return "";
-    const reader = response.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        size += value.byteLength;
-        if (size >= MAX_BODY_BYTES) {
-            await reader.cancel();
-            break;
-        }
-    }
-    return Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString("utf8");
+interface Exchange {
+    readonly status: number;
+    /** The Location of a redirect, resolved against the request's URL. */
+    readonly location?: URL;
+    readonly body: string;
 }
 
-/** GETs `url` within `timeoutMs`; never throws. */
+/**
+ * One GET of `url`: its status and at most MAX_BODY_BYTES of its body. No connection pool
+ * (`agent: false`), so no idle socket keeps the process alive once the probes are done.
+ */
+function getOnce(url: URL, signal: AbortSignal): Promise<Exchange> {
+    return new Promise((resolve, reject) => {
+        const client = url.protocol === "https:" ? https : url.protocol === "http:" ? http : undefined;
+        if (!client) {
+            reject(new Error(`${url.protocol} URLs are not probed; use http: or https:`));
+            return;
+        }
+        const request = client.get(url, { agent: false, signal, headers: { accept: ACCEPT } }, (response) => {
+            const status = response.statusCode ?? 0;
+            const location = response.headers.location;
+            if (REDIRECT_STATUSES.has(status) && location !== undefined) {
+                response.resume();
+                let next: URL;
+                try {
+                    next = new URL(location, url);
+                } catch {
+                    reject(new Error(`HTTP ${status} redirects to an invalid URL`));
+                    return;
+                }
+                resolve({ status, location: next, body: "" });
+                request.destroy();
+                return;
+            }
+            const chunks: Buffer[] = [];
+            let size = 0;
+            let done = false;
+            const finish = (): void => {
+                done = true;
+                resolve({ status, body: Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString("utf8") });
+            };
+            response.on("data", (chunk: Buffer) => {
+                chunks.push(chunk);
+                size += chunk.byteLength;
+                if (size >= MAX_BODY_BYTES && !done) {
+                    finish();
+                    request.destroy();
+                }
+            });
+            response.on("end", () => {
+                if (!done) finish();
+            });
+            response.on("error", reject);
+            response.on("close", () => {
+                // The same words as a reset: the server went away before the answer ended.
+                if (!done) reject(Object.assign(new Error("the connection closed before the answer ended"), { code: "ECONNRESET" }));
+            });
+        });
+        request.on("error", reject);
+    });
+}
+
+/** GETs `url` within `timeoutMs`, following redirects as fetch does; never throws. */
 export async function probe(url: string, timeoutMs: number): Promise<ProbeResult> {
     const signal = AbortSignal.timeout(timeoutMs);
     try {
-        const response = await fetch(url, { signal, headers: { accept: "application/json, text/plain;q=0.9, */*;q=0.1" } });
-        return { kind: "answer", httpStatus: response.status, body: await readBody(response) };
+        let target = new URL(url);
+        for (let redirects = 0; ; redirects++) {
+            const exchange = await getOnce(target, signal);
+            if (!exchange.location) return { kind: "answer", httpStatus: exchange.status, body: exchange.body };
+            if (redirects === MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects`);
+            target = exchange.location;
+        }
     } catch (e) {
         return { kind: "error", error: shortError(signal.aborted ? signal.reason : e, timeoutMs) };
     }

@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 
+import { probe } from "../../cli/probe";
 import { evaluate } from "../../offline/recorder";
 import { NOW, baseValues, claim, engineConfig } from "../helpers/config";
 
@@ -146,15 +147,14 @@ export function stopServers(droplet: Droplet): void {
     }
 }
 
-/** GETs http://127.0.0.1:port/api/version; the body, or undefined when nothing answers. */
+/**
+ * GETs http://127.0.0.1:port/api/version with `slots status`'s own probe; the body, or undefined
+ * when nothing answers. Not fetch: it refuses ports 5060 and 5061 (slots 60 and 61) unasked.
+ */
 export async function apiVersion(port: number): Promise<string | undefined> {
-    try {
-        // Generous: on a loaded machine the app may take a while to answer; a closed port fails at once.
-        const res = await fetch(`http://127.0.0.1:${port}/api/version`, { signal: AbortSignal.timeout(10_000) });
-        return await res.text();
-    } catch {
-        return undefined;
-    }
+    // Generous: on a loaded machine the app may take a while to answer; a closed port fails at once.
+    const result = await probe(`http://127.0.0.1:${port}/api/version`, 10_000);
+    return result.kind === "answer" ? result.body : undefined;
 }
 
 /** Replaces the value of one `KEY=` line of a deploy stdin. */
