@@ -1,4 +1,4 @@
-// The commands that change the stack file: claim, repoint, release, redeploy, extend. Each picks the slot,
+// The commands that change the stack file: claim, repoint, release, promote, redeploy, extend. Each picks the slot,
 // refuses what the slot rules forbid with a sentence naming who and what is in the way, and leaves
 // the field-level rules to the program's validator, which judges the whole edited file.
 
@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 
 import { slotLayout } from "../components/catalogue";
 import { newClaimExpiry, utcTimestamp } from "../components/expiry";
-import { Claim, DEFAULTS, Settings } from "../components/settings";
+import { Claim, DEFAULTS, Settings, WaitEntry } from "../components/settings";
 import { branchProblem, parseTimestamp, taskKey } from "../components/validation";
 import { stackFilePath } from "../offline/stackFile";
 import { Args, parseCommand, slotArgument } from "./args";
@@ -14,11 +14,11 @@ import { BaseClaims, claimsAt } from "./base";
 import { verifyCommit } from "./commits";
 import { RawClaim, claimsOf, diffClaims } from "./diff";
 import { branchHead } from "./git";
-import { CLAIM_HELP, EXTEND_HELP, REDEPLOY_HELP, RELEASE_HELP, REPOINT_HELP } from "./help";
+import { CLAIM_HELP, EXTEND_HELP, PROMOTE_HELP, REDEPLOY_HELP, RELEASE_HELP, REPOINT_HELP } from "./help";
 import { Io, UsageError, UserError } from "./io";
 import { checkPullRequest, editBranch, openPullRequest } from "./pullRequest";
 import { Edited, Stack, editStack, readStack, requireSettings } from "./stack";
-import { queueLines, releaseWithPromotion, waitingFor } from "./waitlist";
+import { applyRelease, askHeads, planRelease, promotableSlots, queueLines, releaseWithPromotion, waitingFor } from "./waitlist";
 import { FieldValue, appendWaiter, insertClaim, quoteCommit, removeWaiters, setClaimField } from "./yamlEdit";
 
 function id(slot: number): string {
@@ -42,12 +42,47 @@ export function slotOfTask(claims: ReadonlyMap<number, RawClaim>, task: string):
     return [...claims].find(([, c]) => typeof c.task === "string" && taskKey(c.task) === taskKey(task))?.[0];
 }
 
+/** The slots of `pool` held neither in the file nor at `base`, in slot order. */
+function freeSlotsOf(settings: Settings, pool: string, base: BaseClaims | undefined): number[] {
+    return (settings.pools[pool] ?? []).filter((s) => !settings.claims.has(s) && !base?.claims.has(s));
+}
+
+/**
+ * The waiters of `pool` ahead of `task`: all of them, or those before it when the task waits in
+ * that pool itself. The queue goes first: a free slot is anybody's only when more slots are free
+ * than tasks wait ahead (a release with --no-promote, or a skipped waiter, can leave one so).
+ */
+export function queueAhead(settings: Settings, task: string, pool: string): WaitEntry[] {
+    const waiters = settings.waitlist.filter((w) => w.pool === pool);
+    const own = waiters.findIndex((w) => taskKey(w.task) === taskKey(task));
+    return own < 0 ? waiters : waiters.slice(0, own);
+}
+
+/** Whether the request finds no slot it may take: every slot is held, or the queue ahead takes every free one. */
+function noSlotFor(settings: Settings, request: { task: string; pool: string; aheadOfQueue?: boolean }, base: BaseClaims | undefined): boolean {
+    const free = freeSlotsOf(settings, request.pool, base).length;
+    return free === 0 || (request.aheadOfQueue !== true && queueAhead(settings, request.task, request.pool).length >= free);
+}
+
+/** Refuses a claim of a free slot that the tasks waiting ahead in its pool are owed. */
+function refuseQueueJump(settings: Settings, request: { task: string; pool: string; aheadOfQueue?: boolean }, base: BaseClaims | undefined): void {
+    if (!noSlotFor(settings, request, base)) return;
+    const free = freeSlotsOf(settings, request.pool, base);
+    const ahead = queueAhead(settings, request.task, request.pool);
+    const slots = `${free.length} free slot${free.length === 1 ? "" : "s"} (${free.map(id).join(", ")})`;
+    throw new UserError([
+        `pool ${request.pool} has ${slots} and ${ahead.length} task${ahead.length === 1 ? "" : "s"} waiting for ${free.length === 1 ? "it" : "them"} ahead of you; the queue goes first:`,
+        ...ahead.map((w, i) => `  ${i + 1}. ${w.task} (${w.owner}, ${w.branch}), waiting since ${w.requestedAt}`),
+        "slots promote moves the waiters into the free slots; add --wait to queue behind them; or, for what cannot wait, claim anyway with --ahead-of-queue and say why in the pull request",
+    ]);
+}
+
 /**
  * Chooses the slot for a new claim, or throws a UserError saying what is in the way. A slot held
  * at `base` (the base branch's stack file) counts as held too, so claims made in two pull
  * requests do not both take the same slot.
  */
-export function chooseSlot(settings: Settings, request: { task: string; pool: string; slot?: number }, base?: BaseClaims): number {
+export function chooseSlot(settings: Settings, request: { task: string; pool: string; slot?: number; aheadOfQueue?: boolean }, base?: BaseClaims): number {
     const { claims, pools, slotCount } = settings;
     for (const [slot, c] of claims) {
         if (taskKey(c.task) === taskKey(request.task)) {
@@ -78,9 +113,11 @@ export function chooseSlot(settings: Settings, request: { task: string; pool: st
             const reservedFor = owners.length > 0 ? `it is reserved for pool ${owners.join(", ")} (claim it with --pool ${owners[0]})` : "it is in no pool, so nobody can claim it";
             throw new UserError([`${id(slot)} is not in pool ${request.pool} (slots ${members.join(", ")}); ${reservedFor}`]);
         }
+        refuseQueueJump(settings, request, base);
         return slot;
     }
-    const free = members.find((s) => !claims.has(s) && !base?.claims.has(s));
+    const free = freeSlotsOf(settings, request.pool, base)[0];
+    if (free !== undefined) refuseQueueJump(settings, request, base);
     if (free === undefined) {
         const ahead = waitingFor(settings, request.pool);
         throw new UserError([
@@ -189,6 +226,8 @@ export interface ClaimRequest {
     readonly until?: string;
     /** Join the pool's waitlist when the pool is full, instead of being refused. */
     readonly wait?: boolean;
+    /** Take a free slot that the pool's waiters are owed (the pull request says why). */
+    readonly aheadOfQueue?: boolean;
 }
 
 /** A claim ready to be written: its fields, and the base branch's claims it is chosen against. */
@@ -198,11 +237,6 @@ export interface PreparedClaim {
     readonly base: BaseClaims | undefined;
     /** The pool was full and the request waits: the edit queues it (applyWait) instead. */
     readonly queue: boolean;
-}
-
-/** Whether every slot of `pool` is held, in the file or on the base branch. */
-function poolFull(settings: Settings, pool: string, base: BaseClaims | undefined): boolean {
-    return settings.pools[pool]?.every((n) => settings.claims.has(n) || base?.claims.has(n) === true) === true;
 }
 
 /**
@@ -217,7 +251,7 @@ export async function prepareClaim(io: Io, stack: string, request: ClaimRequest,
     const settings = requireSettings(current, "claim a slot");
     const base = claimsAt(current, io.cwd, baseRev, io.now());
     // A waiter without a commit gets its branch head when it is promoted, not today.
-    const queue = request.wait === true && poolFull(settings, request.pool, base);
+    const queue = request.wait === true && noSlotFor(settings, request, base);
     const given = request.commit === undefined ? undefined : await givenCommit(io, settings, request.commit, request.branch);
     const commit = given ?? (queue ? undefined : await branchHead(io, settings.repository, request.branch));
     let expiresAt: string | undefined;
@@ -240,8 +274,8 @@ export async function prepareClaim(io: Io, stack: string, request: ClaimRequest,
  * still waiting for review) and refuse before the slot is chosen.
  */
 export function claimSlot(current: Stack, claim: PreparedClaim, view: (s: Settings) => Settings = (s) => s): number {
-    const { task, pool, slot } = claim.request;
-    return chooseSlot(view(requireSettings(current, "claim a slot")), { task, pool, ...(slot === undefined ? {} : { slot }) }, claim.base);
+    const { task, pool, slot, aheadOfQueue } = claim.request;
+    return chooseSlot(view(requireSettings(current, "claim a slot")), { task, pool, ...(slot === undefined ? {} : { slot }), ...(aheadOfQueue ? { aheadOfQueue } : {}) }, claim.base);
 }
 
 /** The claim edit, for editStack: chooses the slot in the fresh file and writes the claim there. */
@@ -269,7 +303,7 @@ export function applyWait(fresh: Stack, claim: PreparedClaim, now: Date, view: (
     for (const [held, c] of settings.claims) {
         if (taskKey(c.task) === taskKey(task)) throw new UserError([`task ${task} already holds ${holding(held, c)}; a task either holds a slot or waits`]);
     }
-    if (!poolFull(view(settings), pool, claim.base)) throw new UserError([`a slot of pool ${pool} became free while the command ran; run it again to claim it`]);
+    if (!noSlotFor(view(settings), claim.request, claim.base)) throw new UserError([`a slot of pool ${pool} became free while the command ran; run it again to claim it`]);
     const commit = claim.values.commit;
     appendWaiter(fresh.doc, { owner, task, branch, ...(commit !== undefined ? { commit } : {}), ...(purpose !== undefined ? { purpose } : {}), pool, requestedAt: timestamp(now) });
     return { slot: [], waitlist: true, outcome: waitingFor(settings, pool) + 1 };
@@ -289,6 +323,7 @@ export async function claimCommand(argv: readonly string[], io: Io): Promise<num
         base: { type: "string" },
         until: { type: "string" },
         wait: { type: "boolean" },
+        "ahead-of-queue": { type: "boolean" },
         ...PR_OPTION,
     } as const;
     const args = parseCommand(argv, options, CLAIM_HELP, 0);
@@ -301,6 +336,8 @@ export async function claimCommand(argv: readonly string[], io: Io): Promise<num
     const requested = args.string("slot");
     const wait = args.flag("wait");
     if (wait && requested !== undefined) throw new UsageError("--wait queues for the next free slot of a pool; leave out --slot", CLAIM_HELP);
+    const aheadOfQueue = args.flag("ahead-of-queue");
+    if (wait && aheadOfQueue) throw new UsageError("--wait joins the queue and --ahead-of-queue passes it; give one of them", CLAIM_HELP);
     const untilText = args.string("until");
     const optional = (name: string, key: keyof ClaimRequest): Partial<ClaimRequest> => {
         const v = args.string(name);
@@ -317,6 +354,7 @@ export async function claimCommand(argv: readonly string[], io: Io): Promise<num
         ...optional("long-running", "longRunning"),
         ...(untilText === undefined ? {} : { until: untilTimestamp(untilText, io.now()) }),
         ...(wait ? { wait } : {}),
+        ...(aheadOfQueue ? { aheadOfQueue } : {}),
     };
     const claim = await prepareClaim(io, args.stack, request, args.string("base"));
     // Refuse what is in the way before --pr looks at git, so the plain refusal comes first.
@@ -393,6 +431,47 @@ export async function releaseCommand(argv: readonly string[], io: Io): Promise<n
     const promoted = plan.promotions.map((p) => p.entry.task);
     const lead = [`Released ${id(slot)}${promoted.length > 0 ? "" : "; its database is kept"}.`, ...queueLines(plan)].join("\n");
     await finishEdit(io, edited, lead, pr, `Release ${id(slot)}${typeof held.task === "string" ? ` (${held.task})` : ""}${promoted.length > 0 ? `, promote ${promoted.join(", ")}` : ""}`);
+    return 0;
+}
+
+/**
+ * `slots promote`: moves waiters into the free slots of their pools, as a release does for the
+ * slot it frees. For the slots a release with --no-promote (or a skipped waiter) left free while
+ * tasks wait; a plain claim refuses to take those ahead of the queue.
+ */
+export async function promoteCommand(argv: readonly string[], io: Io): Promise<number> {
+    const args = parseCommand(argv, { base: { type: "string" }, ...PR_OPTION }, PROMOTE_HELP, 0);
+    if (args.help) {
+        io.stdout(PROMOTE_HELP);
+        return 0;
+    }
+    const current = readStack(io, args.stack);
+    const settings = requireSettings(current, "promote waiters");
+    // A slot free here but claimed on the base branch is not free: the merge would clash.
+    const base = claimsAt(current, io.cwd, args.string("base"), io.now());
+    const slots = promotableSlots(settings, base);
+    if (settings.waitlist.length === 0 || slots.length === 0) {
+        io.stdout(`${settings.waitlist.length === 0 ? "The waitlist is empty" : "No slot of a pool with waiters is free"}; nothing to promote.\n`);
+        return 0;
+    }
+    const otherwise = "Nothing was written; try again, or leave the waiter out with slots unwait.";
+    const heads = await askHeads(io, settings, slots, otherwise);
+    const preview = planRelease(settings, slots, heads, true);
+    if (preview.promotions.length === 0) {
+        io.stdout(`${[...queueLines(preview), "Nobody could be promoted; the stack file is unchanged."].join("\n")}\n`);
+        return 0;
+    }
+    const tasks = preview.promotions.map((p) => p.entry.task);
+    const pr = await prepareEdit(io, args, "promote", tasks.join("-"));
+    const edited = await editStack(io, args.stack, (fresh: Stack) => {
+        const freshSettings = requireSettings(fresh, "promote waiters");
+        const plan = planRelease(freshSettings, promotableSlots(freshSettings, base), heads, true);
+        applyRelease(fresh, freshSettings, plan, io.now());
+        return { slot: plan.promotions.map((p) => p.slot), waitlist: true, outcome: plan };
+    });
+    const plan = edited.outcome;
+    const promoted = plan.promotions.map((p) => p.entry.task);
+    await finishEdit(io, edited, queueLines(plan).join("\n") || "Nobody could be promoted; the stack file is unchanged.", pr, `Promote ${promoted.join(", ")} from the waitlist`);
     return 0;
 }
 

@@ -20,6 +20,7 @@ Commands:
                                     same slot, URL and database; a new commit (branch head by default)
   release N | release --task T [--no-promote]
                                     remove a claim; the pool's first waiter takes the slot
+  promote                           move waiters into the free slots of their pools
   unwait --task T                   leave the waitlist
   expire [--now T]                  release every claim past its expiresAt (with promotion)
   redeploy N                        deploy the same commit again (bumps the redeploy counter)
@@ -43,9 +44,9 @@ For the workflows (they need gh and a token):
                                     record GitHub deployments for the slots changed since REV
   report --status FILE --list FILE  open, update or close the "Staging slots need attention" issue
 
-Every command takes --stack NAME (default: staging) and --help. claim, repoint, release and
-extend take --pr: commit the edit on a new branch and open the pull request (gh), or print the
-commands that do.
+Every command takes --stack NAME (default: staging) and --help. claim, repoint, release,
+promote and extend take --pr: commit the edit on a new branch and open the pull request (gh),
+or print the commands that do.
 Exit codes: 0 success, 1 a problem with the request or the stack file (one line each, file
 untouched), 2 bad usage.
 `;
@@ -68,8 +69,8 @@ ${STACK}
 
 export const CLAIM_HELP = `\
 Usage: slots claim --task T --owner O --branch B [--commit SHA] [--slot N] [--pool P]
-                   [--purpose TEXT] [--long-running NOTE] [--until DATE] [--wait] [--base REV]
-                   [--pr] [--stack NAME]
+                   [--purpose TEXT] [--long-running NOTE] [--until DATE] [--wait]
+                   [--ahead-of-queue] [--base REV] [--pr] [--stack NAME]
 
 Writes a claim into the stack file: slot N, or the lowest free slot of the pool. A slot held on
 the base branch (origin/main when the clone has it) counts as held. Without --commit the
@@ -78,7 +79,9 @@ there (a short one is resolved; offline, a warning says it was not verified). Re
 file untouched, when the slot is held, the task already holds a slot, the pool is full (unless
 --wait), the slot is not in the pool, the commit does not exist, or any field is invalid. With
 maxClaimHours set, the claim expires that many hours from now unless --until says earlier. A
-task on the waitlist that claims a free slot leaves the waitlist.
+task on the waitlist that claims a free slot leaves the waitlist. The queue goes first: while
+tasks wait for the pool, a free slot goes to them (slots promote) unless more slots are free than
+tasks wait ahead of this one; --wait then queues, and --ahead-of-queue takes the slot anyway.
 
 Options:
   --task T              the task: an issue key matching taskPattern (default like JOB-123);
@@ -95,6 +98,8 @@ Options:
                         (a queued claim gets maxClaimHours from its promotion instead)
   --wait                when the pool is full, join its waitlist instead (the commit, if
                         given, is kept; otherwise the branch head is taken at promotion)
+  --ahead-of-queue      take a free slot that waiting tasks are owed; say why in the pull
+                        request (for what cannot wait)
   --base REV            also count the claims at REV as held (default: origin/main, if present)
 ${PR}
 ${STACK}
@@ -131,6 +136,21 @@ and exits 0.
 Options:
   --task T              release the slot this task holds
   --no-promote          only release; the waitlist is left as it is
+${PR}
+${STACK}
+`;
+
+export const PROMOTE_HELP = `\
+Usage: slots promote [--base REV] [--pr] [--stack NAME]
+
+Moves waiters into the free slots of their pools, in queue order, as a release does for the slot
+it frees: with the commit the entry gives, else its branch head (git ls-remote); a waiter whose
+branch is gone is skipped with a note and stays queued. For slots left free while tasks wait (a
+release with --no-promote, a skipped waiter, a new slot in the pool). A slot held on the base
+branch counts as held. With nobody to promote it writes nothing and exits 0.
+
+Options:
+  --base REV            also count the claims at REV as held (default: origin/main, if present)
 ${PR}
 ${STACK}
 `;

@@ -8,7 +8,7 @@ import * as path from "node:path";
 
 import { closest } from "./args";
 import { reportError } from "./commandErrors";
-import { CHECK_HELP, CLAIM_HELP, COMMENT_HELP, DIFF_HELP, EXPIRE_HELP, EXTEND_HELP, FETCH_HELP, HELP, LIST_HELP, REDEPLOY_HELP, RELEASE_HELP, REPOINT_HELP, SERVE_HELP, TABLE_HELP, UNWAIT_HELP } from "./help";
+import { CHECK_HELP, CLAIM_HELP, COMMENT_HELP, DIFF_HELP, EXPIRE_HELP, EXTEND_HELP, FETCH_HELP, HELP, LIST_HELP, PROMOTE_HELP, REDEPLOY_HELP, RELEASE_HELP, REPOINT_HELP, SERVE_HELP, TABLE_HELP, UNWAIT_HELP } from "./help";
 import { DEPLOYMENTS_HELP, REPORT_HELP, STATUS_HELP } from "./help";
 import { Io, UsageError } from "./io";
 
@@ -20,6 +20,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     claim: (argv, io) => (require("./claims") as typeof import("./claims")).claimCommand(argv, io),
     repoint: (argv, io) => (require("./claims") as typeof import("./claims")).repointCommand(argv, io),
     release: (argv, io) => (require("./claims") as typeof import("./claims")).releaseCommand(argv, io),
+    promote: (argv, io) => (require("./claims") as typeof import("./claims")).promoteCommand(argv, io),
     redeploy: (argv, io) => (require("./claims") as typeof import("./claims")).redeployCommand(argv, io),
     extend: (argv, io) => (require("./claims") as typeof import("./claims")).extendCommand(argv, io),
     check: (argv, io) => (require("./check") as typeof import("./check")).checkCommand(argv, io),
@@ -45,6 +46,7 @@ const HELPS: Readonly<Record<string, string>> = {
     claim: CLAIM_HELP,
     repoint: REPOINT_HELP,
     release: RELEASE_HELP,
+    promote: PROMOTE_HELP,
     redeploy: REDEPLOY_HELP,
     extend: EXTEND_HELP,
     check: CHECK_HELP,

@@ -100,7 +100,7 @@ function tryPlan(settings: Settings, slots: readonly number[], heads: Heads, pro
  * line for a freed slot, one at a time in queue order (a waiter whose branch is gone makes the
  * next one in line).
  */
-export async function askHeads(io: Io, settings: Settings, slots: readonly number[]): Promise<Map<string, string | null>> {
+export async function askHeads(io: Io, settings: Settings, slots: readonly number[], otherwise = "Release without promoting with --no-promote."): Promise<Map<string, string | null>> {
     const heads = new Map<string, string | null>();
     for (;;) {
         const w = tryPlan(settings, slots, heads, true).needs;
@@ -109,10 +109,22 @@ export async function askHeads(io: Io, settings: Settings, slots: readonly numbe
             heads.set(w.task, await branchHead(io, settings.repository, w.branch));
         } catch (e) {
             if (e instanceof BranchGone) heads.set(w.task, null);
-            else if (e instanceof UserError) throw new UserError([...e.lines.map((l) => `${l} (to promote ${w.task} from the waitlist)`), "Release without promoting with --no-promote."]);
+            else if (e instanceof UserError) throw new UserError([...e.lines.map((l) => `${l} (to promote ${w.task} from the waitlist)`), otherwise]);
             else throw e;
         }
     }
+}
+
+/**
+ * The slots a promotion can fill: free (held neither in the file nor at `base`) and in a pool
+ * somebody waits for, in slot order.
+ */
+export function promotableSlots(settings: Settings, base?: { readonly claims: ReadonlyMap<number, unknown> }): number[] {
+    const slots = new Set<number>();
+    for (const pool of new Set(settings.waitlist.map((w) => w.pool))) {
+        for (const s of settings.pools[pool] ?? []) if (!settings.claims.has(s) && base?.claims.has(s) !== true) slots.add(s);
+    }
+    return [...slots].sort((a, b) => a - b);
 }
 
 /** The claim a promoted waiter gets, as the fields `slots` writes. */

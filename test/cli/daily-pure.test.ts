@@ -37,8 +37,8 @@ describe("the daily workflow's pure pieces", () => {
         expect(usageLines(new UsageError("missing --owner", CLAIM_HELP))).to.equal(
             "slots: missing --owner\n" +
                 "Usage: slots claim --task T --owner O --branch B [--commit SHA] [--slot N] [--pool P]\n" +
-                "                   [--purpose TEXT] [--long-running NOTE] [--until DATE] [--wait] [--base REV]\n" +
-                "                   [--pr] [--stack NAME]\n" +
+                "                   [--purpose TEXT] [--long-running NOTE] [--until DATE] [--wait]\n" +
+                "                   [--ahead-of-queue] [--base REV] [--pr] [--stack NAME]\n" +
                 "Run slots claim --help for every option.\n",
         );
         expect(usageLines(new UsageError("not both", REPOINT_HELP)).split("\n").slice(1, 3)).to.deep.equal([

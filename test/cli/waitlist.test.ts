@@ -110,6 +110,116 @@ describe("slots waitlist", () => {
         });
     });
 
+    describe("the queue goes first", () => {
+        // Slot 2 left free by a release that promoted nobody, while JOB-3 and then JOB-4 wait.
+        const owed = [...FULL, wait("JOB-3", ["--commit", COMMIT]), wait("JOB-4", ["--commit", OTHER]), ["release", "2", "--no-promote"]];
+        const refusals: { name: string; argv: string[]; says: RegExp[] }[] = [
+            {
+                name: "a claim of the lowest free slot",
+                argv: claim("JOB-5"),
+                says: [/^pool qa has 1 free slot \(staging-2\) and 2 tasks waiting for it ahead of you; the queue goes first:$/m, /^ {2}1\. JOB-3 \(bob, feature\/search\), waiting since 2026-11-23T12:00:00Z$/m, /^ {2}2\. JOB-4 /m, /slots promote moves the waiters into the free slots; add --wait to queue behind them; or, for what cannot wait, claim anyway with --ahead-of-queue/],
+            },
+            { name: "a claim of the free slot by number", argv: claim("JOB-5", ["--slot", "2"]), says: [/^pool qa has 1 free slot \(staging-2\) and 2 tasks waiting/m] },
+            { name: "the second waiter's own claim: one task is ahead of it", argv: claim("JOB-4"), says: [/^pool qa has 1 free slot \(staging-2\) and 1 task waiting for it ahead of you/m, /^ {2}1\. JOB-3 /m] },
+        ];
+        for (const c of refusals) {
+            it(`refuses ${c.name}, naming the waiters ahead; file untouched`, async () => {
+                const dir = await project(owed);
+                const before = stackText(dir);
+                const r = await run(dir, c.argv);
+                refused(r, dir, before);
+                for (const re of c.says) expect(r.stderr).to.match(re);
+                expect(r.stderr).not.to.match(/^ {2}\d\. JOB-4 .*\n.*JOB-4/m);
+            });
+        }
+        it("the first waiter takes the slot it is owed, and leaves the queue", async () => {
+            const dir = await project(owed);
+            const r = await run(dir, claim("JOB-3"));
+            expect(r.code, r.stderr).to.equal(0);
+            expect(tasks(stackText(dir))).to.deep.equal({ "1": "JOB-1", "2": "JOB-3" });
+            expect(queue(stackText(dir))).to.deep.equal(["JOB-4"]);
+        });
+        it("--wait queues behind the waiters instead", async () => {
+            const dir = await project(owed);
+            const r = await run(dir, wait("JOB-5", ["--commit", COMMIT]));
+            expect(r.code, r.stderr).to.equal(0);
+            expect(r.stdout).to.match(/JOB-5 joined its waitlist at position 3/);
+            expect(tasks(stackText(dir))).to.deep.equal({ "1": "JOB-1" });
+            expect(queue(stackText(dir))).to.deep.equal(["JOB-3", "JOB-4", "JOB-5"]);
+        });
+        it("--ahead-of-queue takes the slot and leaves the queue as it was", async () => {
+            const dir = await project(owed);
+            const r = await run(dir, claim("JOB-5", ["--ahead-of-queue"]));
+            expect(r.code, r.stderr).to.equal(0);
+            expect(tasks(stackText(dir))).to.deep.equal({ "1": "JOB-1", "2": "JOB-5" });
+            expect(queue(stackText(dir))).to.deep.equal(["JOB-3", "JOB-4"]);
+        });
+        it("--wait with --ahead-of-queue is a usage error", async () => {
+            const dir = await project(owed);
+            const before = stackText(dir);
+            const r = await run(dir, wait("JOB-5", ["--ahead-of-queue"]));
+            expect(r.code).to.equal(2);
+            expect(r.stderr).to.contain("--wait joins the queue and --ahead-of-queue passes it; give one of them");
+            expect(stackText(dir)).to.equal(before);
+        });
+        it("more free slots than waiters: the rest are anybody's", async () => {
+            const dir = await project([...FULL, wait("JOB-3", ["--commit", COMMIT]), ["release", "1", "--no-promote"], ["release", "2", "--no-promote"]]);
+            const r = await run(dir, claim("JOB-5"));
+            expect(r.code, r.stderr).to.equal(0);
+            expect(tasks(stackText(dir))).to.deep.equal({ "1": "JOB-5" });
+            // Now one slot is free and one task waits: that one is owed.
+            const before = stackText(dir);
+            refused(await run(dir, claim("JOB-6")), dir, before);
+        });
+        it("waiters of another pool do not hold back this pool's free slot", async () => {
+            const dir = await project([...FULL, claim("REL-1", ["--pool", "staging"]), wait("REL-2", ["--pool", "staging", "--commit", COMMIT]), ["release", "2"]]);
+            const r = await run(dir, claim("JOB-5"));
+            expect(r.code, r.stderr).to.equal(0);
+            expect(tasks(stackText(dir))).to.deep.equal({ "1": "JOB-1", "2": "JOB-5", "10": "REL-1" });
+        });
+    });
+
+    describe("promote", () => {
+        const owed = [...FULL, wait("JOB-3", ["--commit", COMMIT]), wait("JOB-4", ["--commit", OTHER]), ["release", "2", "--no-promote"]];
+        it("moves the first waiter into the free slot, as a release would, and a second run has nothing to do", async () => {
+            const dir = await project(owed);
+            const r = await run(dir, ["promote"], { now: LATER });
+            expect(r.code, r.stderr).to.equal(0);
+            expect(r.stdout).to.match(/^Promoted JOB-3 \(bob\) from the waitlist into staging-2: feature\/search @ 0123456$/m);
+            expect(r.stdout).to.match(/staging-2: Available → In Use by bob for JOB-3, feature\/search @ 0123456/);
+            expect(config(stackText(dir)).claims["2"]).to.include({ task: "JOB-3", owner: "bob", commit: COMMIT, claimedAt: "2026-11-23T15:00:00Z" });
+            expect(queue(stackText(dir))).to.deep.equal(["JOB-4"]);
+            const after = stackText(dir);
+            const again = await run(dir, ["promote"], { now: LATER });
+            expect(again.code).to.equal(0);
+            expect(again.stdout).to.equal("No slot of a pool with waiters is free; nothing to promote.\n");
+            expect(stackText(dir)).to.equal(after);
+        });
+        it("fills only its own pool's slots: a staging waiter never takes a qa slot", async () => {
+            const dir = await project([...FULL, claim("REL-1", ["--pool", "staging"]), wait("REL-2", ["--pool", "staging", "--commit", COMMIT]), ["release", "2"]]);
+            const before = stackText(dir);
+            const r = await run(dir, ["promote"]);
+            expect(r.code).to.equal(0);
+            expect(r.stdout).to.equal("No slot of a pool with waiters is free; nothing to promote.\n");
+            expect(stackText(dir)).to.equal(before);
+        });
+        it("with an empty waitlist says so and writes nothing", async () => {
+            const dir = await project([claim("JOB-1")]);
+            const before = stackText(dir);
+            const r = await run(dir, ["promote"]);
+            expect(r.code).to.equal(0);
+            expect(r.stdout).to.equal("The waitlist is empty; nothing to promote.\n");
+            expect(stackText(dir)).to.equal(before);
+        });
+        it("wait, release --no-promote and promote give the file of a release with promotion", async () => {
+            const promoted = await project(owed);
+            expect((await run(promoted, ["promote"], { now: LATER })).code).to.equal(0);
+            const released = await project([...FULL, wait("JOB-3", ["--commit", COMMIT]), wait("JOB-4", ["--commit", OTHER])]);
+            expect((await run(released, ["release", "2"], { now: LATER })).code).to.equal(0);
+            expect(stackText(promoted)).to.equal(stackText(released));
+        });
+    });
+
     describe("release promotes", () => {
         const queued = [
             ...FULL,
@@ -325,6 +435,19 @@ describeNeeds(["git"], "slots waitlist with git", () => {
         expect(r.stdout).to.contain("Promoted JOB-4 (bob) from the waitlist into staging-2");
         expect(tasks(stackText(dir))).to.deep.equal({ "1": "JOB-1", "2": "JOB-4" });
         expect(queue(stackText(dir))).to.deep.equal(["JOB-3"]);
+    });
+    it("promote with only a waiter whose branch is gone promotes nobody and writes nothing", async () => {
+        const { env } = remote();
+        const gone = ["claim", "--task", "JOB-3", "--owner", "bob", "--branch", "feature/deleted", "--wait"];
+        const dir = await project([...FULL, gone, ["release", "2", "--no-promote"]]);
+        expect(queue(stackText(dir))).to.deep.equal(["JOB-3"]);
+        const before = stackText(dir);
+        const r = await run(dir, ["promote"], { env });
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stdout).to.equal(
+            "Skipped JOB-3 (bob) for staging-2: branch feature/deleted no longer exists in the repository; it stays queued (slots unwait --task JOB-3 leaves the queue)\nNobody could be promoted; the stack file is unchanged.\n",
+        );
+        expect(stackText(dir)).to.equal(before);
     });
     it("diff describes the queue: who joins where, who is promoted, who leaves, a new order; never as a setting outside the claims", async () => {
         const dir = await project([...FULL, claim("REL-1", ["--pool", "staging"]), wait("JOB-3", ["--commit", OTHER]), wait("JOB-4"), wait("JOB-5", ["--commit", COMMIT])]);
