@@ -16,9 +16,10 @@ import { RawClaim, claimsOf, diffClaims } from "./diff";
 import { branchHead } from "./git";
 import { CLAIM_HELP, EXTEND_HELP, PROMOTE_HELP, REDEPLOY_HELP, RELEASE_HELP, REPOINT_HELP } from "./help";
 import { Io, UsageError, UserError } from "./io";
+import { promotableSlots } from "./list";
 import { checkPullRequest, editBranch, openPullRequest } from "./pullRequest";
 import { Edited, Stack, editStack, readStack, requireSettings } from "./stack";
-import { applyRelease, askHeads, planRelease, promotableSlots, queueLines, releaseWithPromotion, waitingFor } from "./waitlist";
+import { applyRelease, askHeads, planRelease, queueLines, releaseWithPromotion, waitingFor } from "./waitlist";
 import { FieldValue, appendWaiter, insertClaim, quoteCommit, removeWaiters, setClaimField } from "./yamlEdit";
 
 function id(slot: number): string {

@@ -82,6 +82,18 @@ export function waitRows(settings: Settings, now: Date): WaitRow[] {
     });
 }
 
+/**
+ * The slots a promotion can fill: free (held neither in the file nor at `base`) and in a pool
+ * somebody waits for, in slot order.
+ */
+export function promotableSlots(settings: Settings, base?: { readonly claims: ReadonlyMap<number, unknown> }): number[] {
+    const slots = new Set<number>();
+    for (const pool of new Set(settings.waitlist.map((w) => w.pool))) {
+        for (const s of settings.pools[pool] ?? []) if (!settings.claims.has(s) && base?.claims.has(s) !== true) slots.add(s);
+    }
+    return [...slots].sort((a, b) => a - b);
+}
+
 /** The waitlist as text lines: position, pool position, who, what, how long. */
 export function renderWaitlist(rows: readonly WaitRow[]): string {
     if (rows.length === 0) return "Waitlist: empty.\n";
@@ -261,6 +273,8 @@ export async function listCommand(argv: readonly string[], io: Io): Promise<numb
     if (stale.length > 0) {
         text += ` Stale (past their end, or over ${DEFAULTS.staleAfterHours}h with no long-running note): ${stale.map((r) => r.id).join(", ")}; release them or extend them (slots extend N --long-running "why" --until DATE).`;
     }
-    io.stdout(`${text}\n${renderWaitlist(waitRows(settings, io.now()))}`);
+    const owed = settings.waitlist.length > 0 ? promotableSlots(settings) : [];
+    const promote = owed.length > 0 ? `Free while tasks wait for them: ${owed.map((n) => `staging-${n}`).join(", ")}; slots promote moves the waiters in.\n` : "";
+    io.stdout(`${text}\n${renderWaitlist(waitRows(settings, io.now()))}${promote}`);
     return 0;
 }

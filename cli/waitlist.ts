@@ -115,18 +115,6 @@ export async function askHeads(io: Io, settings: Settings, slots: readonly numbe
     }
 }
 
-/**
- * The slots a promotion can fill: free (held neither in the file nor at `base`) and in a pool
- * somebody waits for, in slot order.
- */
-export function promotableSlots(settings: Settings, base?: { readonly claims: ReadonlyMap<number, unknown> }): number[] {
-    const slots = new Set<number>();
-    for (const pool of new Set(settings.waitlist.map((w) => w.pool))) {
-        for (const s of settings.pools[pool] ?? []) if (!settings.claims.has(s) && base?.claims.has(s) !== true) slots.add(s);
-    }
-    return [...slots].sort((a, b) => a - b);
-}
-
 /** The claim a promoted waiter gets, as the fields `slots` writes. */
 export function promotedClaim(p: Promotion, now: Date, maxClaimHours: number | undefined): Record<string, FieldValue> {
     const values: Record<string, FieldValue> = { owner: p.entry.owner, task: p.entry.task, branch: p.entry.branch, commit: p.commit, claimedAt: utcTimestamp(now) };

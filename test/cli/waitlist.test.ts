@@ -345,6 +345,14 @@ describe("slots waitlist", () => {
                 position: 3, poolPosition: 2, owner: "bob", task: "JOB-4", branch: "feature/search", commit: null, purpose: null, pool: "qa", requestedAt: "2026-11-23T12:00:00Z", waitingSeconds: 10800,
             });
         });
+        it("names the free slots that waiters are owed, and how to move them in", async () => {
+            const dir = await project([...FULL, wait("JOB-3", ["--commit", COMMIT]), ["release", "2", "--no-promote"]]);
+            const r = await run(dir, ["list"]);
+            expect(r.code).to.equal(0);
+            expect(r.stdout).to.match(/\nFree while tasks wait for them: staging-2; slots promote moves the waiters in\.\n$/);
+            expect((await run(dir, ["promote"])).code).to.equal(0);
+            expect((await run(dir, ["list"])).stdout).not.to.contain("Free while tasks wait");
+        });
         it("says the waitlist is empty", async () => {
             expect((await run(await project([]), ["list"])).stdout).to.contain("Waitlist: empty.");
         });
