@@ -66,7 +66,15 @@ export function describeChange(id: string, before: RawClaim | null, after: RawCl
     const parts = fields.map((f) => {
         if (f === "redeploy") return `redeploy ${show(f, b[f] ?? 0)} → ${show(f, a[f] ?? 0)} (deploys ${deployed(a)} again)`;
         if (f === "expiresAt") return a[f] === undefined ? "end removed (open-ended)" : `until ${String(a[f])}`;
-        if (f === "resetDatabase") return `resetDatabase ${show(f, b[f] ?? 0)} → ${show(f, a[f] ?? 0)} (the deployment empties the slot's database)`;
+        if (f === "resetDatabase") {
+            // The deploy script resets only on a higher counter than the one it recorded; a lower
+            // one is recorded and keeps the data (components/scripts/deploy.sh).
+            const was = b[f] ?? 0;
+            const now = a[f] ?? 0;
+            const lower = typeof was === "number" && typeof now === "number" && now < was;
+            const effect = lower ? "lower: recorded, the database is kept" : "the deployment empties the slot's database";
+            return `resetDatabase ${show(f, b[f] ?? 0)} → ${show(f, a[f] ?? 0)} (${effect})`;
+        }
         if (f === "longRunning") {
             return a[f] === undefined ? "long-running note removed" : `long-running: ${show(f, a[f])}`;
         }

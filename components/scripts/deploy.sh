@@ -59,7 +59,9 @@ prune_hours=${param[PRUNE_AFTER_HOURS]:-72}
 min_free_gb=${param[MIN_FREE_DISK_GB]:-5}
 [[ $database_on_new_task == reset || $database_on_new_task == keep ]] || die "DATABASE_ON_NEW_TASK must be reset or keep"
 [[ $volumes_on_new_task == reset || $volumes_on_new_task == keep ]] || die "VOLUMES_ON_NEW_TASK must be reset or keep"
-[[ $reset_counter =~ ^(0|[1-9][0-9]{0,8})$ ]] || die "RESET_DATABASE must be a whole number"
+# Up to 16 digits: the claim's counter goes to 2^53 - 1 (validation), well inside bash's 64-bit arithmetic.
+counter_re='^(0|[1-9][0-9]{0,15})$'
+[[ $reset_counter =~ $counter_re ]] || die "RESET_DATABASE must be a whole number"
 [[ $psql_image =~ ^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9._-]+$ ]] || die "bad DATABASE_CLIENT"
 [[ -z $seed_service || $seed_service =~ ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$ ]] || die "bad SEED_SERVICE"
 ((${#seed_args[@]} == 0)) || [[ -n $seed_service ]] || die "SEED_ARG without SEED_SERVICE"
@@ -264,9 +266,17 @@ reset_volumes=false
 if [[ $new_task == true ]]; then
   [[ $database_on_new_task == keep ]] || reset_database=true
   [[ $volumes_on_new_task == keep ]] || reset_volumes=true
-elif [[ $data_counter != "$reset_counter" ]]; then
-  # resetDatabase was bumped: a fresh database for the same task.
+elif ! [[ $data_counter =~ $counter_re ]]; then
+  # A counter this script did not write (the file edited by hand): keep the data, as without a
+  # record, and record the claim's counter from here on.
+  printf 'staging-deploy: warning: %s: the reset counter in %s is not a whole number; the data is kept and resetDatabase %s recorded\n' "$id" "$owner_file" "$reset_counter" >&2
+elif ((reset_counter > data_counter)); then
+  # resetDatabase was bumped: a fresh database for the same task. Only a higher counter is a bump,
+  # like redeploy's: a claim of the same task made again (its counter back at 0) or a counter set
+  # back is recorded as it is, the data kept, and the next number above it resets.
   reset_database=true
+elif ((reset_counter < data_counter)); then
+  printf 'staging-deploy: %s: resetDatabase %s is lower than the recorded %s: recorded, the data kept (bump it above %s to empty the database)\n' "$id" "$reset_counter" "$data_counter" "$reset_counter" >&2
 fi
 
 # empty_database: drops everything the slot's role owns in the slot's database and recreates

@@ -8,7 +8,7 @@ import { conflicts } from "../../cli/check";
 import { untilTimestamp } from "../../cli/claims";
 import { usageLines } from "../../cli/commandErrors";
 import { deployedAt, deploymentsOf } from "../../cli/deployments";
-import { RawClaim } from "../../cli/diff";
+import { RawClaim, describeChange } from "../../cli/diff";
 import { CLAIM_HELP, HELP, REPOINT_HELP } from "../../cli/help";
 import { UsageError, UserError } from "../../cli/io";
 import { editBranch, shellQuote } from "../../cli/pullRequest";
@@ -110,5 +110,19 @@ describe("the daily workflow's pure pieces", () => {
         expect(deployedAt(outputs, 5, "a".repeat(40))).to.equal(undefined);
         expect(deployedAt(undefined, 4, "a".repeat(40))).to.equal(undefined);
         for (const text of ["", "not json", "[]", '{"slots": "x"}']) expect(deploymentsOf(text), text).to.equal(undefined);
+    });
+
+    it("says a resetDatabase bump empties the database, and a lower counter keeps it", () => {
+        const c: RawClaim = { owner: "alice", task: "JOB-1", branch: "feature/x", commit: "a".repeat(40) };
+        const table: [number | undefined, number | undefined, string][] = [
+            [undefined, 1, "resetDatabase 0 → 1 (the deployment empties the slot's database)"],
+            [1, 2, "resetDatabase 1 → 2 (the deployment empties the slot's database)"],
+            [2, 0, "resetDatabase 2 → 0 (lower: recorded, the database is kept)"],
+            [2, undefined, "resetDatabase 2 → 0 (lower: recorded, the database is kept)"],
+        ];
+        for (const [before, after, says] of table) {
+            const sentence = describeChange("staging-4", { ...c, resetDatabase: before }, { ...c, resetDatabase: after }, ["resetDatabase"]);
+            expect(sentence, `${String(before)} → ${String(after)}`).to.equal(`staging-4: In Use by alice for JOB-1; ${says}`);
+        }
     });
 });

@@ -7,7 +7,7 @@
 
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
@@ -161,6 +161,40 @@ describeNeeds(TOOLS, "slot data on a new task, and disk hygiene, executed", func
         await fill(dbA, "after the reset");
         ok(await deploy({ commit: repo.second, task: "JOB-1", resetDatabase: 1 }));
         expect(await rows(dbA)).to.deep.equal({ campaigns: 1, jobs: 1 });
+    });
+
+    it("resetDatabase lower than the recorded counter (the same task claimed again from 0) keeps the data and records it; the next bump above it resets", async function () {
+        const owner = path.join(droplet.root, `staging-${A}`, "data-owner");
+        ok(await deploy({ commit: repo.first, task: "JOB-1" }));
+        ok(await deploy({ commit: repo.first, task: "JOB-1", resetDatabase: 2 }));
+        expect(readFileSync(owner, "utf8")).to.equal(`${dataOwnerKey("JOB-1")}\n2\n`);
+        await fill(dbA, "after the reset");
+        const stopsBefore = events().length;
+
+        const again = await deploy({ commit: repo.second, task: "JOB-1", claimedAt: "2026-11-23T11:00:00Z" });
+        ok(again);
+        expect(events().slice(stopsBefore)).to.deep.equal([]);
+        expect(await rows(dbA)).to.deep.equal({ campaigns: 1, jobs: 1 });
+        expect(readFileSync(owner, "utf8")).to.equal(`${dataOwnerKey("JOB-1")}\n0\n`);
+        expect(again.stderr).to.contain(`staging-${A}: resetDatabase 0 is lower than the recorded 2: recorded, the data kept`);
+
+        const bump = await deploy({ commit: repo.second, task: "JOB-1", resetDatabase: 1 });
+        ok(bump);
+        expect(bump.stderr).to.contain(`resetDatabase is now 1: emptied the database of staging-${A}`);
+        expect(await rows(dbA)).to.deep.equal({ campaigns: null, jobs: null });
+        expect(readFileSync(owner, "utf8")).to.equal(`${dataOwnerKey("JOB-1")}\n1\n`);
+    });
+
+    it("a reset counter in data-owner that is not a number keeps the data and records the claim's", async function () {
+        const owner = path.join(droplet.root, `staging-${A}`, "data-owner");
+        ok(await deploy({ commit: repo.first, task: "JOB-1" }));
+        writeFileSync(owner, `${dataOwnerKey("JOB-1")}\nlots\n`);
+        const r = await deploy({ commit: repo.first, task: "JOB-1", resetDatabase: 3 });
+        ok(r);
+        expect(r.stderr).to.contain(`staging-${A}: the reset counter in ${owner} is not a whole number; the data is kept and resetDatabase 3 recorded`);
+        expect(events()).to.deep.equal([]);
+        expect(await rows(dbA)).to.deep.equal({ campaigns: 1, jobs: 1 });
+        expect(readFileSync(owner, "utf8")).to.equal(`${dataOwnerKey("JOB-1")}\n3\n`);
     });
 
     it("databaseOnNewTask and volumesOnNewTask keep: a new task takes the data as it is", async function () {
