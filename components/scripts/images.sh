@@ -6,7 +6,8 @@
 # per built service. It takes the IMAGE lines out, hands the rest to the deploy script unchanged,
 # and gives that script a `docker` that turns its `compose … up --build` into: write an override
 # pinning each service to its digest, `compose -f <app file> -f <override> pull <services>`, then
-# `up --no-build`. The deploy script itself stays the one slots without images run, so turning
+# `up --no-build`; the seed command's `compose … run --build` becomes the same pull and a `run`
+# without --build. The deploy script itself stays the one slots without images run, so turning
 # images on or off changes nothing else about a deployment.
 set -euo pipefail
 
@@ -68,11 +69,32 @@ docker() {
   } >"$tmp"
   chmod 644 "$tmp"
   mv -f "$tmp" "$override"
-  if [[ ${1:-} != up ]]; then command docker compose "${opts[@]}" "$@"; return; fi
+  case ${1:-} in
+    up | run) ;;
+    *) command docker compose "${opts[@]}" "$@"; return ;;
+  esac
 
+  # Both start containers of the pinned images, so both pull them first: compose then finds each
+  # image present and neither pulls nor builds it (compose's build skips a service whose image is
+  # present locally unless its pull policy is build: docker/compose pkg/compose/build.go).
   if ! command docker compose "${opts[@]}" pull "${services[@]}"; then
     printf 'staging-deploy: docker compose pull failed: is the deploy user logged in to the registry (~/.docker/config.json), and were the images pushed?\n' >&2
     return 1
+  fi
+  if [[ $1 == run ]]; then
+    # The seed command after a data reset, `run --rm --build SERVICE ARGS…`: its --build would
+    # build every service of the app that has a build section, on the droplet (compose run's
+    # --build sets their pull policy to build: docker/compose cmd/compose/create.go, Apply), and
+    # run has no --no-build, so --build is dropped. Only the options before the service are read:
+    # the seed's own arguments are data and go through as they are.
+    shift
+    local -a run_opts=()
+    while [[ ${1:-} == -* ]]; do
+      [[ $1 == --build ]] || run_opts+=("$1")
+      shift
+    done
+    command docker compose "${opts[@]}" run "${run_opts[@]}" "$@"
+    return
   fi
   shift
   local -a up_args=()

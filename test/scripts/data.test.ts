@@ -10,33 +10,15 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Client } from "pg";
 
 import { dataOwnerKey } from "../../components/scripts";
 import { AppRepo, createAppRepo } from "../fixtures/appRepo";
 import { usePostgres } from "../helpers/postgres";
 import { describeNeeds } from "../helpers/tools";
+import { SlotDatabase, createSlotDatabase, query } from "./slotDatabase";
 import { Droplet, dockerCalls, dockerEvents, freeSlots, newDroplet, run, slotCommands, stopRuns, stopServers, withStdinLine } from "./harness";
 
 const TOOLS = ["bash", "git", "flock", "curl", "timeout", "setsid", "psql"];
-
-/** A slot's database on the test server: owned by its own login role, PUBLIC's CONNECT revoked. */
-interface SlotDatabase {
-    readonly role: string;
-    readonly database: string;
-    /** Connection string as the role, the form the program writes (sslmode off for the test server). */
-    readonly url: string;
-}
-
-async function query(url: string, sql: string): Promise<Array<Record<string, unknown>>> {
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    try {
-        return (await client.query(sql)).rows as Array<Record<string, unknown>>;
-    } finally {
-        await client.end();
-    }
-}
 
 describeNeeds(TOOLS, "slot data on a new task, and disk hygiene, executed", function () {
     this.timeout(90_000);
@@ -49,18 +31,6 @@ describeNeeds(TOOLS, "slot data on a new task, and disk hygiene, executed", func
     let A = 0;
     let dbA: SlotDatabase;
     let dbB: SlotDatabase;
-
-    async function slotDatabase(): Promise<SlotDatabase> {
-        const adminOfDb = await postgres().freshDatabase();
-        const database = new URL(adminOfDb).pathname.slice(1);
-        const role = `slot_role_${randomBytes(5).toString("hex")}`;
-        const password = randomBytes(12).toString("hex");
-        await query(adminUrl, `CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
-        await query(adminUrl, `ALTER DATABASE ${database} OWNER TO ${role}`);
-        await query(adminUrl, `REVOKE CONNECT ON DATABASE ${database} FROM PUBLIC`);
-        const u = new URL(adminOfDb);
-        return { role, database, url: `postgresql://${role}:${password}@${u.hostname}:${u.port}/${database}?sslmode=disable` };
-    }
 
     /** Tables and rows the previous task left: a schema of its own and a table in public. */
     async function fill(db: SlotDatabase, marker: string): Promise<void> {
@@ -92,8 +62,8 @@ describeNeeds(TOOLS, "slot data on a new task, and disk hygiene, executed", func
         [A] = await freeSlots(1, 11, 99);
         const first = await postgres().freshDatabase();
         adminUrl = first;
-        dbA = await slotDatabase();
-        dbB = await slotDatabase();
+        dbA = await createSlotDatabase(postgres());
+        dbB = await createSlotDatabase(postgres());
     });
     beforeEach(async function () {
         droplet = newDroplet(tmp);
@@ -237,7 +207,7 @@ describeNeeds(TOOLS, "slot data on a new task, and disk hygiene, executed", func
         ok(await deploy({ commit: repo.first, task: "JOB-1" }, { seedCommand }));
         expect(events()).to.deep.equal([]);
         ok(await deploy({ commit: repo.first, task: "JOB-2" }, { seedCommand }));
-        expect(events()).to.deep.equal([`down staging-${A}`, `volumes-removed staging-${A}`, "run psql", `seed staging-${A} campaign-ui python -m seed $(touch ${marker}) ; touch x`]);
+        expect(events()).to.deep.equal([`down staging-${A}`, `volumes-removed staging-${A}`, "run psql", `seed-build staging-${A}`, `seed staging-${A} campaign-ui python -m seed $(touch ${marker}) ; touch x`]);
         expect(dockerCalls(droplet).filter((c) => c.includes(" run --rm --build "))).to.have.length(1);
         expect(existsSync(marker)).to.equal(false);
     });

@@ -10,7 +10,9 @@ import { parse as parseYaml } from "yaml";
 
 import { AppRepo, createAppRepo } from "../fixtures/appRepo";
 import { DEPLOY_SCRIPT, IMAGES_SCRIPT, shellQuote } from "../../components/scripts";
+import { usePostgres } from "../helpers/postgres";
 import { describeNeeds, itNeeds } from "../helpers/tools";
+import { SlotDatabase, createSlotDatabase, query } from "./slotDatabase";
 import { Droplet, dockerCalls, dockerEvents, freeSlots, newDroplet, run, slotCommands, stopRuns, stopServers, withStdinLine } from "./harness";
 
 const TOOLS = ["bash", "git", "flock", "curl", "timeout", "setsid"];
@@ -112,6 +114,52 @@ describeNeeds(TOOLS, "deploy script with images built once", function () {
         expect(plain?.create).to.equal(`timeout --kill-after=30 900 bash -c ${shellQuote(DEPLOY_SCRIPT)} staging-deploy`);
         // The same parameters but the pins.
         expect(cmd.stdin.split("\n").filter((l) => !l.startsWith("IMAGE=")).join("\n")).to.equal(plain?.stdin);
+    });
+
+    describeNeeds(["psql"], "with a data reset (the slot's database on a real PostgreSQL)", function () {
+        const postgres = usePostgres();
+        let db: SlotDatabase;
+        before(async function () {
+            db = await createSlotDatabase(postgres());
+        });
+        after(async function () {
+            // A shared server keeps roles, which outlive the databases dropped when it is released.
+            const shared = process.env.TEST_DATABASE_URL;
+            if (shared && db) await query(shared, `DROP ROLE IF EXISTS ${db.role}`);
+        });
+
+        it("the seed command runs on the pinned images, pulled first, with the override and without building; its arguments stay as they are", async function () {
+            const seedCommand = { service: "campaign-ui", args: ["seed", "--build"] };
+            const values = { repository: repo.url, slotCount: 100, images: IMAGES, seedCommand };
+            const deploy = async (task: string) => {
+                const cmd = (await slotCommands({ [String(slot)]: { commit: repo.first, task } }, values)).get(slot);
+                if (!cmd) throw new Error("no deployment");
+                return run(droplet, cmd.create, withStdinLine(cmd.stdin, "DATABASE_URL", db.url));
+            };
+            const first = await deploy("JOB-1");
+            expect(first.code, first.stderr).to.equal(0);
+            const seen = dockerEvents(droplet).length;
+            const r = await deploy("JOB-2");
+            expect(r.code, r.stderr).to.equal(0);
+            expect(r.stderr).to.include(`seeded the database of staging-${slot} with campaign-ui`);
+
+            const override = path.join(dir(), "compose.images.yml");
+            const base = path.join(dir(), "job-search-project", "docker-compose.yml");
+            const events = dockerEvents(droplet).slice(seen);
+            expect(events.filter((e) => !e.startsWith("up-"))).to.deep.equal([
+                `down staging-${slot}`,
+                `volumes-removed staging-${slot}`,
+                "run psql",
+                `pull staging-${slot} airflow campaign-ui`,
+                `seed-file staging-${slot} ${base}`,
+                `seed-file staging-${slot} ${override}`,
+                `seed staging-${slot} campaign-ui seed --build`,
+                `pull staging-${slot} airflow campaign-ui`,
+            ]);
+            const seedCall = dockerCalls(droplet).filter((c) => / run /.test(c));
+            expect(seedCall).to.have.length(1);
+            expect(seedCall[0]).to.match(new RegExp(` -f ${override.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} run --rm campaign-ui seed --build$`));
+        });
     });
 
     itNeeds(["shellcheck"], "the images wrapper passes shellcheck", function () {
