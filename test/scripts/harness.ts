@@ -23,14 +23,16 @@ export interface SlotCommand {
 
 /**
  * Evaluates the real program with `claims` (slot → claim overrides) on top of the test base
- * config and `values`, and returns each claimed slot's command. Throws the program's error.
+ * config and `values` (and `secrets`, default the deploy key only), and returns each claimed
+ * slot's command. Throws the program's error.
  */
 export async function slotCommands(
     claims: Record<string, Record<string, unknown>>,
     values: Record<string, unknown> = {},
+    secrets?: Parameters<typeof engineConfig>[1],
 ): Promise<Map<number, SlotCommand>> {
     const claimMap = Object.fromEntries(Object.entries(claims).map(([slot, c]) => [slot, claim(c)]));
-    const evaluation = await evaluate(engineConfig({ ...baseValues(), ...values, claims: claimMap }), { now: NOW });
+    const evaluation = await evaluate(engineConfig({ ...baseValues(), ...values, claims: claimMap }, secrets), { now: NOW });
     if (evaluation.error) throw evaluation.error;
     const out = new Map<number, SlotCommand>();
     for (const r of evaluation.resources) {
@@ -130,6 +132,15 @@ export function dockerCalls(droplet: Droplet): string[] {
 /** The docker stand-in's up-start / up-end / down events, in order. */
 export function dockerEvents(droplet: Droplet): string[] {
     const file = path.join(droplet.state, "events.log");
+    return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+}
+
+/**
+ * The TLS settings of each `docker run` (psql), one line per run: `PGSSLMODE=… [PGSSLROOTCERT=…]`
+ * as the container sees them, then ` -v SRC:DST:ro` for a mounted file.
+ */
+export function dockerRuns(droplet: Droplet): string[] {
+    const file = path.join(droplet.state, "runs.log");
     return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
 }
 
