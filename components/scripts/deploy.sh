@@ -279,28 +279,55 @@ elif ((reset_counter < data_counter)); then
   printf 'staging-deploy: %s: resetDatabase %s is lower than the recorded %s: recorded, the data kept (bump it above %s to empty the database)\n' "$id" "$reset_counter" "$data_counter" "$reset_counter" >&2
 fi
 
-# empty_database: drops everything the slot's role owns in the slot's database and recreates
-# the schemas it owned, connected as that role (it can reach no other database, and it cannot
-# drop itself). psql runs from a pinned image; the connection settings reach it in a 0600 file,
-# never on a command line.
-empty_database() {
+why="the claim is for another task"
+[[ $new_task == true ]] || why="resetDatabase is now $reset_counter"
+
+# psql_settings: the command that runs psql as the slot's role, in psql_cmd: psql from a pinned
+# image, the connection settings in a 0600 file (never on a command line), and the server
+# verified as the app verifies it. Refuses, before anything is stopped, a connection whose server
+# psql could not verify.
+psql_cmd=()
+psql_settings() {
   # The program's URL: role and password are letters, digits and _ (nothing URL-encoded).
   local re='^postgres(ql)?://([^:@/]+):([^@/]*)@([^:/?]+):([0-9]+)/([^?/]+)(\?sslmode=([a-z-]+))?(&sslrootcert=[^&]+)?$'
   [[ $db_url =~ $re ]] || die "DATABASE_URL is not of the form postgresql://role:password@host:port/database?sslmode=…"
+  local user=${BASH_REMATCH[2]} password=${BASH_REMATCH[3]} host=${BASH_REMATCH[4]} port=${BASH_REMATCH[5]} database=${BASH_REMATCH[6]}
+  local sslmode=${BASH_REMATCH[8]:-require} root_cert=${BASH_REMATCH[9]#&sslrootcert=}
+  if [[ $sslmode == verify-ca || $sslmode == verify-full ]]; then
+    # libpq verifies against sslrootcert, else ~/.postgresql/root.crt, which the psql image does
+    # not have (PostgreSQL docs, libpq "SSL Support", "Client Verification of Server
+    # Certificates"; psql fails with "root certificate file … does not exist"). The program hands
+    # the droplet a CA only with postgres.appSslmode: verify-full (managed), and names it in the
+    # URL; an existing instance's verify-ca / verify-full comes with none, and the app's image
+    # brings its own trust, which psql's does not share.
+    if [[ -z $root_cert ]]; then
+      local fix="databaseOnNewTask: keep (the new task takes the data as it is)"
+      [[ $new_task == true ]] || fix="the claim's resetDatabase back to $data_counter (the recorded counter)"
+      die "cannot empty the database of $id ($why): postgres.sslmode is $sslmode, and no CA certificate reaches the droplet for it (postgres.mode: existing hands none over), so psql cannot verify the server; nothing was stopped or changed, version.json left as it was. Set $fix, or postgres.sslmode: require (encrypted, the server not verified) in a pull request of its own"
+    fi
+    [[ -f $ca_file ]] || die "DATABASE_URL names sslrootcert $root_cert but no DATABASE_CA_CERT came with it; the deploy parameters are malformed (nothing was stopped)"
+  fi
   local pg_env
   pg_env=$(mktemp "$dir/.pgenv.XXXXXX")
   tmp_files+=("$pg_env")
   printf 'PGUSER=%s\nPGPASSWORD=%s\nPGHOST=%s\nPGPORT=%s\nPGDATABASE=%s\nPGSSLMODE=%s\n' \
-    "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}" "${BASH_REMATCH[4]}" "${BASH_REMATCH[5]}" "${BASH_REMATCH[6]}" "${BASH_REMATCH[8]:-require}" >"$pg_env"
-  local run=(docker run --rm -i --network host --env-file "$pg_env")
-  if [[ -n ${BASH_REMATCH[9]} && -f $ca_file ]]; then
+    "$user" "$password" "$host" "$port" "$database" "$sslmode" >"$pg_env"
+  psql_cmd=(docker run --rm -i --network host --env-file "$pg_env")
+  if [[ -n $root_cert && -f $ca_file ]]; then
     # Verify the server as the app does, with the same CA, mounted where the URL names it.
-    printf 'PGSSLROOTCERT=%s\n' "${BASH_REMATCH[9]#&sslrootcert=}" >>"$pg_env"
-    run+=(-v "$ca_file:${BASH_REMATCH[9]#&sslrootcert=}:ro")
+    printf 'PGSSLROOTCERT=%s\n' "$root_cert" >>"$pg_env"
+    psql_cmd+=(-v "$ca_file:$root_cert:ro")
   fi
+  psql_cmd+=("$psql_image" psql -X -q -v ON_ERROR_STOP=1)
+}
+
+# empty_database: drops everything the slot's role owns in the slot's database and recreates
+# the schemas it owned, connected as that role (it can reach no other database, and it cannot
+# drop itself).
+empty_database() {
   # DROP OWNED removes the role's tables, views, sequences, functions and schemas in this
   # database only (and privileges granted to it here); the database and the role stay.
-  "${run[@]}" "$psql_image" psql -X -q -v ON_ERROR_STOP=1 >>"$deploy_log" 2>&1 9>&- <<'SQL'
+  "${psql_cmd[@]}" >>"$deploy_log" 2>&1 9>&- <<'SQL'
 DO $reset$
 DECLARE
   owned text[];
@@ -319,9 +346,17 @@ $reset$;
 SQL
 }
 
+if [[ $reset_database == true ]]; then
+  psql_settings
+  # Connect once before anything stops: a server psql cannot reach or verify (a CA that does not
+  # sign its certificate, a wrong address or password) fails here, with the app still running.
+  if ! "${psql_cmd[@]}" -c 'SELECT 1' >>"$deploy_log" 2>&1 9>&- </dev/null; then
+    tail -n 20 "$deploy_log" | redact >&2
+    die "cannot connect to the database of $id as its role to empty it ($why); nothing was stopped or changed, version.json left as it was. psql's error is above: check that the droplet reaches the database and the slot's role may log in, and with postgres.appSslmode: verify-full that the CA the program read signs the server's certificate for its host name"
+  fi
+fi
+
 if [[ $reset_database == true || $reset_volumes == true ]]; then
-  why="the claim is for another task"
-  [[ $new_task == true ]] || why="resetDatabase is now $reset_counter"
   # Nothing of the previous app may hold a connection or a volume while its data goes.
   down=("${compose[@]}" down --remove-orphans)
   [[ $reset_volumes == false ]] || down+=(--volumes)

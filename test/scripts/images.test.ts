@@ -147,6 +147,7 @@ describeNeeds(TOOLS, "deploy script with images built once", function () {
             const base = path.join(dir(), "job-search-project", "docker-compose.yml");
             const events = dockerEvents(droplet).slice(seen);
             expect(events.filter((e) => !e.startsWith("up-"))).to.deep.equal([
+                "run psql",
                 `down staging-${slot}`,
                 `volumes-removed staging-${slot}`,
                 "run psql",
