@@ -293,6 +293,8 @@ psql_settings() {
   [[ $db_url =~ $re ]] || die "DATABASE_URL is not of the form postgresql://role:password@host:port/database?sslmode=…"
   local user=${BASH_REMATCH[2]} password=${BASH_REMATCH[3]} host=${BASH_REMATCH[4]} port=${BASH_REMATCH[5]} database=${BASH_REMATCH[6]}
   local sslmode=${BASH_REMATCH[8]:-require} root_cert=${BASH_REMATCH[9]#&sslrootcert=}
+  # It becomes a mount point (docker run -v SRC:DST:ro), where a ':' or a relative path would not hold.
+  [[ -z $root_cert || $root_cert =~ ^/[A-Za-z0-9._/-]+$ ]] || die "$id: DATABASE_URL's sslrootcert must be an absolute path of letters, digits and . _ / -; the deploy parameters are malformed (nothing was stopped): deploy with the program's own (pulumi up)"
   if [[ $sslmode == verify-ca || $sslmode == verify-full ]]; then
     # libpq verifies against sslrootcert, else ~/.postgresql/root.crt, which the psql image does
     # not have (PostgreSQL docs, libpq "SSL Support", "Client Verification of Server
@@ -305,7 +307,7 @@ psql_settings() {
       [[ $new_task == true ]] || fix="the claim's resetDatabase back to $data_counter (the recorded counter)"
       die "cannot empty the database of $id ($why): postgres.sslmode is $sslmode, and no CA certificate reaches the droplet for it (postgres.mode: existing hands none over), so psql cannot verify the server; nothing was stopped or changed, version.json left as it was. Set $fix, or postgres.sslmode: require (encrypted, the server not verified) in a pull request of its own"
     fi
-    [[ -f $ca_file ]] || die "DATABASE_URL names sslrootcert $root_cert but no DATABASE_CA_CERT came with it; the deploy parameters are malformed (nothing was stopped)"
+    [[ -f $ca_file ]] || die "$id: DATABASE_URL names sslrootcert $root_cert but no DATABASE_CA_CERT came with it; the deploy parameters are malformed (nothing was stopped): deploy with the program's own (pulumi up)"
   fi
   local pg_env
   pg_env=$(mktemp "$dir/.pgenv.XXXXXX")

@@ -358,7 +358,7 @@ describeNeeds([...TOOLS, "openssl"], "a data reset over TLS, executed", function
         expect(await jobs()).to.equal(1);
     });
 
-    it("a URL naming sslrootcert without the CA that goes with it is refused before anything is stopped", async function () {
+    it("a URL naming sslrootcert without the CA that goes with it, or not as a path, is refused before anything is stopped", async function () {
         ok(await deploy({ commit: repo.first, task: "JOB-1" }, MANAGED_VERIFY, certificates().ca));
         const cmd = (await slotCommands({ [String(A)]: { commit: repo.first, task: "JOB-2" } }, { repository: repo.url, slotCount: 100, ...MANAGED_VERIFY })).get(A);
         if (!cmd) throw new Error("no deployment");
@@ -368,7 +368,11 @@ describeNeeds([...TOOLS, "openssl"], "a data reset over TLS, executed", function
             .join("\n");
         const r = await run(droplet, cmd.create, withStdinLine(stdin, "DATABASE_URL", `postgresql://${db.role}:${db.password}@localhost:${db.port}/${db.database}?sslmode=verify-full&sslrootcert=${APP_CA_PATH}`));
         expect(r.code).to.not.equal(0);
-        expect(r.stderr).to.contain(`DATABASE_URL names sslrootcert ${APP_CA_PATH} but no DATABASE_CA_CERT came with it`);
+        expect(r.stderr).to.contain(`staging-${A}: DATABASE_URL names sslrootcert ${APP_CA_PATH} but no DATABASE_CA_CERT came with it`);
+        // A mount point it could not be (docker run -v SRC:DST:ro) is refused as well.
+        const colon = await run(droplet, cmd.create, withStdinLine(cmd.stdin, "DATABASE_URL", `postgresql://${db.role}:${db.password}@localhost:${db.port}/${db.database}?sslmode=verify-full&sslrootcert=/run/x:rw`));
+        expect(colon.code).to.not.equal(0);
+        expect(colon.stderr).to.contain(`staging-${A}: DATABASE_URL's sslrootcert must be an absolute path`);
         expect(events()).to.deep.equal([]);
         expect(await apiVersion(5000 + A)).to.contain(repo.first);
     });
