@@ -66,6 +66,8 @@ const BAD: BadCase[] = [
     { name: "deploy key secret missing", raw: values({ deployPrivateKey: undefined }), field: "deployPrivateKey", says: /pulumi config set --secret deployPrivateKey/ },
     { name: "existing postgres without its password", raw: values({ postgres: { mode: "existing", host: "db.example.com", user: "admin" } }), field: "postgresPassword", says: /pulumi config set --secret postgresPassword/ },
     { name: "postgres sslmode disable", raw: values({ postgres: { mode: "existing", host: "db.example.com", user: "admin", sslmode: "disable" } }), field: "postgres.sslmode", says: /never disable/ },
+    { name: "app setting with a zero-width space", raw: values({ appEnv: { GREETING: "hi\u200Bthere" } }), field: "appEnv.GREETING", says: /^contains the invisible or bidirectional control character U\+200B; retype it without that character$/ },
+    { name: "app setting with a right-to-left override", raw: values({ appEnv: { GREETING: "\u202Eereht ih" } }), field: "appEnv.GREETING", says: /^contains the invisible or bidirectional control character U\+202E; retype it without that character$/ },
     { name: "app setting with a quote the env file cannot carry", raw: values({ appEnv: { GREETING: "it's" } }), field: "appEnv.GREETING", says: /must not contain ' or \\/ },
     { name: "app setting overriding a slot's own", raw: values({ appEnv: { DATABASE_URL: "postgres://x" } }), field: "appEnv.DATABASE_URL", says: /set per slot/ },
     { name: "expiresAt that is not a time", raw: c4({ expiresAt: "tomorrow" }), slot: 4, field: "claims.4.expiresAt", says: /not a UTC time like/ },
