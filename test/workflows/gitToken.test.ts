@@ -6,12 +6,12 @@
 // the runner executes them.
 
 import { expect } from "chai";
-import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 
 import { GitHttpServer, gitHttpServer } from "../helpers/gitHttpServer";
+import { Finished, runAsync, runStepScript } from "../helpers/processes";
 import { tempDir } from "../helpers/tempDirs";
 import { itNeeds } from "../helpers/tools";
 
@@ -32,45 +32,26 @@ function step(file: string, job: string, name: string): Step {
     return s;
 }
 
-interface Result {
-    readonly code: number | null;
-    readonly stdout: string;
-    readonly stderr: string;
+/** git isolated from the machine: its own HOME, no system config, never a prompt. */
+function gitEnv(home: string, env: Record<string, string>): NodeJS.ProcessEnv {
+    return {
+        PATH: process.env.PATH,
+        HOME: home,
+        GIT_CONFIG_NOSYSTEM: "1",
+        GIT_TERMINAL_PROMPT: "0",
+        GIT_AUTHOR_NAME: "T",
+        GIT_AUTHOR_EMAIL: "t@example.com",
+        GIT_COMMITTER_NAME: "T",
+        GIT_COMMITTER_EMAIL: "t@example.com",
+        ...env,
+    };
 }
 
-/**
- * Runs a program without blocking this process (the git server answering it lives here), with
- * git isolated from the machine: its own HOME, no system config, never a prompt.
- */
-function run(cmd: string, args: readonly string[], cwd: string, home: string, env: Record<string, string> = {}): Promise<Result> {
-    const child = spawn(cmd, args, {
-        cwd,
-        env: {
-            PATH: process.env.PATH,
-            HOME: home,
-            GIT_CONFIG_NOSYSTEM: "1",
-            GIT_TERMINAL_PROMPT: "0",
-            GIT_AUTHOR_NAME: "T",
-            GIT_AUTHOR_EMAIL: "t@example.com",
-            GIT_COMMITTER_NAME: "T",
-            GIT_COMMITTER_EMAIL: "t@example.com",
-            ...env,
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    return new Promise((resolve, reject) => {
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-}
+/** Runs a program with git isolated (the git server answering it lives in this process). */
+const run = (cmd: string, args: readonly string[], cwd: string, home: string, env: Record<string, string> = {}): Promise<Finished> => runAsync(cmd, args, cwd, gitEnv(home, env));
 
-/** A step's script as GitHub's `shell: bash` runs it: bash -e -o pipefail. */
-const runStep = (s: Step, cwd: string, home: string, env: Record<string, string>): Promise<Result> =>
-    run("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", s.run as string], cwd, home, env);
+/** A step's script as GitHub's `shell: bash` runs it, with git isolated. */
+const runStep = (s: Step, cwd: string, home: string, env: Record<string, string>): Promise<Finished> => runStepScript(s.run as string, cwd, gitEnv(home, env));
 
 /** Every file under `dir` whose text contains `needle`, as a path relative to it. */
 function filesContaining(dir: string, needle: string): string[] {
