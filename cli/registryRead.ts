@@ -6,6 +6,7 @@
 
 import type { Client } from "pg";
 
+import type { SlotsTableRow } from "../components/registry/provider";
 import { REGISTRY_SCHEMA, SLOTS_TABLE } from "../components/registry/schema";
 
 /** The environment variable `slots` reads the registry's connection string from. */
@@ -29,6 +30,10 @@ export interface RegistryRow {
 export type RegistryReading =
     | { readonly kind: "rows"; readonly rows: ReadonlyMap<number, RegistryRow> }
     | { readonly kind: "skipped"; readonly note: string };
+
+/** The columns `slots` reads, one list for the SELECT and the type of its rows. */
+const READ_COLUMNS = ["slot_id", "status", "owner", "task", "branch", "commit_sha", "deployed_at", "claimed_at"] as const;
+type ReadRow = Pick<SlotsTableRow, (typeof READ_COLUMNS)[number]>;
 
 function isoSeconds(d: Date | null): string | null {
     return d === null ? null : d.toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -78,16 +83,7 @@ export async function readRegistry(url: string | undefined, timeoutMs: number): 
     try {
         await client.connect();
         await client.query("BEGIN TRANSACTION READ ONLY");
-        const result = await client.query<{
-            slot_id: number;
-            status: string;
-            owner: string | null;
-            task: string | null;
-            branch: string | null;
-            commit_sha: string | null;
-            deployed_at: Date | null;
-            claimed_at: Date | null;
-        }>(`SELECT slot_id, status, owner, task, branch, commit_sha, deployed_at, claimed_at FROM ${REGISTRY_SCHEMA}.${SLOTS_TABLE} ORDER BY slot_id`);
+        const result = await client.query<ReadRow>(`SELECT ${READ_COLUMNS.join(", ")} FROM ${REGISTRY_SCHEMA}.${SLOTS_TABLE} ORDER BY slot_id`);
         await client.query("COMMIT");
         const rows = new Map<number, RegistryRow>();
         for (const r of result.rows) {

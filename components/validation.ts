@@ -164,6 +164,12 @@ export function invisibleCharacter(v: string): string | undefined {
     return m ? `U+${(m[0].codePointAt(0) as number).toString(16).toUpperCase().padStart(4, "0")}` : undefined;
 }
 
+/** What is wrong with `v` and the fix, when it holds an invisible or bidirectional control character. */
+function invisibleProblem(v: string): string | undefined {
+    const invisible = invisibleCharacter(v);
+    return invisible === undefined ? undefined : `contains the invisible or bidirectional control character ${invisible}; retype it without that character`;
+}
+
 /**
  * The form tasks are compared in, so that one task cannot hold two slots by its spelling:
  * Unicode compatibility normalisation (NFKC: full-width letters, ligatures), trimmed, case-folded
@@ -318,9 +324,9 @@ function text(c: Collector, field: string, v: unknown, opts: { required: boolean
         c.error(field, `${fieldName} contains a control character or line break; write it on one line`, opts.slot);
         return undefined;
     }
-    const invisible = invisibleCharacter(v);
+    const invisible = invisibleProblem(v);
     if (invisible) {
-        c.error(field, `${fieldName} contains the invisible or bidirectional control character ${invisible}; retype it without that character`, opts.slot);
+        c.error(field, `${fieldName} ${invisible}`, opts.slot);
         return undefined;
     }
     if (v.length > opts.max) {
@@ -833,15 +839,19 @@ export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Da
                 }
                 else if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
                     c.error(`appEnv.${name}`, `must be a string, number or boolean, got ${describe(value)}`);
-                } else if (CONTROL.test(String(value))) {
-                    c.error(`appEnv.${name}`, "must be one line with no control characters");
-                } else if (invisibleCharacter(String(value))) {
-                    c.error(`appEnv.${name}`, `contains the invisible or bidirectional control character ${invisibleCharacter(String(value)) as string}; retype it without that character`);
-                } else if (/['\\]/.test(String(value))) {
-                    // The env file quotes values in single quotes for compose; these cannot be carried.
-                    c.error(`appEnv.${name}`, "must not contain ' or \\ (a compose env file cannot carry them literally)");
                 } else {
-                    appEnv[name] = String(value);
+                    const setting = String(value);
+                    const invisible = invisibleProblem(setting);
+                    if (CONTROL.test(setting)) {
+                        c.error(`appEnv.${name}`, "must be one line with no control characters");
+                    } else if (invisible) {
+                        c.error(`appEnv.${name}`, invisible);
+                    } else if (/['\\]/.test(setting)) {
+                        // The env file quotes values in single quotes for compose; these cannot be carried.
+                        c.error(`appEnv.${name}`, "must not contain ' or \\ (a compose env file cannot carry them literally)");
+                    } else {
+                        appEnv[name] = setting;
+                    }
                 }
             }
         }

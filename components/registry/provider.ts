@@ -107,8 +107,12 @@ export interface StackConnectionConfig {
     readonly digitaloceanToken?: string;
 }
 
-/** The shape of one marts.staging_slots row as node-postgres returns it. */
-interface DbRow {
+/**
+ * The shape of one marts.staging_slots row as node-postgres returns it (every column but
+ * updated_at). A type only: nothing of it is in the serialized provider, and `slots status`
+ * reads the same row type (cli/registryRead.ts) without loading this module.
+ */
+export interface SlotsTableRow {
     slot_id: number;
     identifier: string;
     subdomain: string;
@@ -415,7 +419,7 @@ function sameInstant(a: string | null, b: string | null): boolean {
 }
 
 /** The row as state: the stored text of a timestamp is kept when the instant is unchanged. */
-export function stateFromDb(row: DbRow, old: RowState): RowState {
+export function stateFromDb(row: SlotsTableRow, old: RowState): RowState {
     const time = (d: Date | null, before: string | null): string | null => {
         if (d === null) return null;
         return before !== null && new Date(before).getTime() === d.getTime() ? before : isoSeconds(d);
@@ -458,8 +462,8 @@ export function eventFor(before: RowState | undefined, after: RowState): { kind:
     return undefined;
 }
 
-async function selectRow(client: pg.Client, slot: number, lock: boolean): Promise<DbRow | undefined> {
-    const { rows } = await client.query<DbRow>(
+async function selectRow(client: pg.Client, slot: number, lock: boolean): Promise<SlotsTableRow | undefined> {
+    const { rows } = await client.query<SlotsTableRow>(
         `SELECT slot_id, identifier, subdomain, campaign_ui_port, airflow_port, database_name, status, owner, task,
                 branch, commit_sha, purpose, long_running, claimed_at, deployed_at
            FROM ${SLOTS} WHERE slot_id = $1${lock ? " FOR UPDATE" : ""}`,

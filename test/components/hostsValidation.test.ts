@@ -2,29 +2,14 @@ import { expect } from "chai";
 
 import { defaultHosts, formatMove, hostOfSlot, movedSlots } from "../../components/hosts";
 import { HostSettings } from "../../components/settings";
-import { Problem, formatProblem, validateSettings } from "../../components/validation";
-import { NOW, baseValues } from "../helpers/config";
-
-function values(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-    return { ...baseValues(), deployPrivateKey: "[secret]", ...overrides };
-}
-
-function errorsOf(raw: Record<string, unknown>): Problem[] {
-    return [...validateSettings(raw, NOW).errors];
-}
+import { formatProblem, validateSettings } from "../../components/validation";
+import { NOW } from "../helpers/config";
+import { BadCase, errorsOf, values } from "../helpers/validation";
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const split = (extra: Record<string, unknown> = {}) => ({ staging: { slots: range(1, 5) }, "staging-b": { slots: range(6, 10), ...extra } });
 
-interface BadCase {
-    readonly name: string;
-    readonly raw: Record<string, unknown>;
-    readonly slot?: number;
-    readonly field: string;
-    /** The problem's one line as the user reads it. */
-    readonly says: RegExp;
-}
-
+// `says` is matched against the problem's whole line as the user reads it.
 const BAD: BadCase[] = [
     { name: "hosts that is a list", raw: values({ hosts: ["staging"] }), field: "hosts", says: /^staging-slots:hosts: must be a map of host name to \{slots: \[N, …\]/ },
     { name: "no host at all", raw: values({ hosts: {} }), field: "hosts", says: /lists no host; .* remove the key for the single host staging/ },

@@ -1,11 +1,12 @@
 import { expect } from "chai";
 
 import { imageResourceName, missingCheckoutsMessage, registryAuth, validateImages } from "../../components/images";
-import { Problem, formatProblem, validateSettings } from "../../components/validation";
+import { Problem, formatProblem } from "../../components/validation";
 import { canonicalJson, diffEvaluations } from "../../offline/planDiff";
 import { renderPlan } from "../../offline/planText";
 import { Evaluation, RecordedResource, evaluate } from "../../offline/recorder";
 import { NOW, SECRETS, baseValues, claim, engineConfig } from "../helpers/config";
+import { errorsOf, values } from "../helpers/validation";
 
 const A = "0123456789abcdef0123456789abcdef01234567";
 const B = "fedcba9876543210fedcba9876543210fedcba98";
@@ -120,7 +121,7 @@ describe("images built once, under mocks", () => {
 });
 
 describe("validation of staging-slots:images and registry", () => {
-    const errors = (raw: Record<string, unknown>): Problem[] => [...validateSettings({ ...baseValues(), deployPrivateKey: "[secret]", ...raw }, NOW).errors];
+    const errors = (raw: Record<string, unknown>): Problem[] => errorsOf(values(raw));
     const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
         ["a context outside the repository", { images: { web: { context: "../x" } } }, "images.web.context", /must stay inside the app repository/],
         ["an absolute context", { images: { web: { context: "/srv/app" } } }, "images.web.context", /relative to the app repository's root/],

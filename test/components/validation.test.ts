@@ -2,27 +2,8 @@ import { expect } from "chai";
 import * as fc from "fast-check";
 
 import { Problem, branchProblem, formatProblem, isCidr, staleness, taskKey, validateSettings } from "../../components/validation";
-import { NOW, baseValues, claim } from "../helpers/config";
-
-// Plain values as the validator receives them; the secret key is present as the engine gives it.
-function values(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-    return { ...baseValues(), deployPrivateKey: "[secret]", ...overrides };
-}
-
-function errorsOf(raw: Record<string, unknown>): Problem[] {
-    return [...validateSettings(raw, NOW).errors];
-}
-
-interface BadCase {
-    readonly name: string;
-    readonly raw: Record<string, unknown>;
-    /** The slot the error must name, or undefined for a stack-level key. */
-    readonly slot?: number;
-    /** The field path the error must name. */
-    readonly field: string;
-    /** A fragment of the message that says what is wrong or how to fix it. */
-    readonly says: RegExp;
-}
+import { NOW, claim } from "../helpers/config";
+import { BadCase, errorsOf, values } from "../helpers/validation";
 
 const c4 = (overrides: Record<string, unknown>) => values({ claims: { "4": claim(overrides) } });
 const waiter = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -36,6 +17,7 @@ const waiter = (overrides: Record<string, unknown> = {}): Record<string, unknown
 });
 const long = (n: number) => "x".repeat(n);
 
+// `says` is matched against the problem's message.
 const BAD: BadCase[] = [
     { name: "slot id beyond the pool", raw: values({ claims: { "11": claim() } }), field: "claims.11", says: /use a slot number from 1 to 10/ },
     { name: "slot id with a leading zero", raw: values({ claims: { "04": claim() } }), field: "claims.04", says: /not a slot id/ },
@@ -84,6 +66,8 @@ const BAD: BadCase[] = [
     { name: "deploy key secret missing", raw: values({ deployPrivateKey: undefined }), field: "deployPrivateKey", says: /pulumi config set --secret deployPrivateKey/ },
     { name: "existing postgres without its password", raw: values({ postgres: { mode: "existing", host: "db.example.com", user: "admin" } }), field: "postgresPassword", says: /pulumi config set --secret postgresPassword/ },
     { name: "postgres sslmode disable", raw: values({ postgres: { mode: "existing", host: "db.example.com", user: "admin", sslmode: "disable" } }), field: "postgres.sslmode", says: /never disable/ },
+    { name: "app setting with a zero-width space", raw: values({ appEnv: { GREETING: "hi\u200Bthere" } }), field: "appEnv.GREETING", says: /^contains the invisible or bidirectional control character U\+200B; retype it without that character$/ },
+    { name: "app setting with a right-to-left override", raw: values({ appEnv: { GREETING: "\u202Eereht ih" } }), field: "appEnv.GREETING", says: /^contains the invisible or bidirectional control character U\+202E; retype it without that character$/ },
     { name: "app setting with a quote the env file cannot carry", raw: values({ appEnv: { GREETING: "it's" } }), field: "appEnv.GREETING", says: /must not contain ' or \\/ },
     { name: "app setting overriding a slot's own", raw: values({ appEnv: { DATABASE_URL: "postgres://x" } }), field: "appEnv.DATABASE_URL", says: /set per slot/ },
     { name: "expiresAt that is not a time", raw: c4({ expiresAt: "tomorrow" }), slot: 4, field: "claims.4.expiresAt", says: /not a UTC time like/ },

@@ -13,6 +13,7 @@ import {
     RegistryTarget,
     RowState,
     SlotRegistryProvider,
+    SlotsTableRow,
 } from "../../components/registry/provider";
 import { usePostgres } from "../helpers/postgres";
 import { itNeeds } from "../helpers/tools";
@@ -84,19 +85,8 @@ async function providerFor(url: string): Promise<SlotRegistryProvider> {
     return p;
 }
 
-interface SlotRow {
-    slot_id: number;
-    status: string;
-    owner: string | null;
-    task: string | null;
-    branch: string | null;
-    commit_sha: string | null;
-    purpose: string | null;
-    long_running: string | null;
-    deployed_at: Date | null;
-    claimed_at: Date | null;
-    updated_at: Date;
-}
+/** A whole row of marts.staging_slots, as SELECT * returns it. */
+type SlotRow = SlotsTableRow & { readonly updated_at: Date };
 
 interface EventRow {
     slot_id: number;

@@ -141,7 +141,7 @@ describe("smoke test: .github/workflows/smoke.yml", function () {
     interface Workflow {
         on: Record<string, unknown>;
         concurrency: { group: string; "cancel-in-progress": boolean };
-        jobs: Record<string, { if?: string; environment?: string; env: Record<string, string>; steps: { run?: string; uses?: string }[] }>;
+        jobs: Record<string, { if?: string; environment?: string; env?: Record<string, string>; steps: { name?: string; run?: string; uses?: string; env?: Record<string, string> }[] }>;
     }
     const wf = parse(readFileSync(path.join(ROOT, ".github", "workflows", "smoke.yml"), "utf8")) as Workflow;
     const job = wf.jobs.smoke;
@@ -152,13 +152,15 @@ describe("smoke test: .github/workflows/smoke.yml", function () {
         expect(wf.concurrency["cancel-in-progress"]).to.equal(false);
     });
 
-    it("runs main's code only, with the secrets it needs from its own environment", function () {
+    it("runs main's code only, with the secrets it needs from its own environment, in the one step that runs the test", function () {
         expect(job.if).to.equal("github.ref == 'refs/heads/main'");
         expect(job.environment).to.equal("smoke");
-        expect(job.env).to.include({
+        expect(job.env).to.equal(undefined);
+        expect(job.steps.find((s) => s.name === "npm run smoke")?.env).to.deep.equal({
             DIGITALOCEAN_TOKEN: "${{ secrets.DIGITALOCEAN_TOKEN }}",
             PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
             SMOKE_DOMAIN: "${{ vars.SMOKE_DOMAIN }}",
+            SMOKE_APP_REPOSITORY_KEY: "${{ secrets.SMOKE_APP_REPOSITORY_KEY }}",
         });
     });
 
@@ -166,10 +168,11 @@ describe("smoke test: .github/workflows/smoke.yml", function () {
         const runs = job.steps.map((s) => s.run ?? s.uses ?? "");
         const publish = runs.findIndex((r) => r.includes("git subtree split --prefix=examples/app"));
         const cli = runs.findIndex((r) => r.startsWith("pulumi/actions@"));
-        const smoke = runs.indexOf("npm run smoke");
+        const smoke = job.steps.findIndex((s) => s.name === "npm run smoke");
         expect(publish).to.be.greaterThan(-1);
         expect(cli).to.be.greaterThan(-1);
         expect(smoke).to.be.greaterThan(Math.max(publish, cli));
         expect(runs[publish]).to.contain("SMOKE_APP_COMMITS=$first,$second");
+        expect(runs[smoke]).to.match(/export SMOKE_APP_REPOSITORY\nnpm run smoke\n?$/);
     });
 });

