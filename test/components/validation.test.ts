@@ -283,6 +283,30 @@ describe("adminCidrs, parsed", () => {
     });
 });
 
+describe("the data policy against an existing instance's TLS", () => {
+    const existing = (sslmode: string) => ({ mode: "existing", host: "db.example.com", user: "admin", sslmode });
+    const cases: ReadonlyArray<[string, Record<string, unknown>, boolean]> = [
+        ["verify-full, databaseOnNewTask reset by default", { postgres: existing("verify-full") }, true],
+        ["verify-ca, databaseOnNewTask reset", { postgres: existing("verify-ca"), databaseOnNewTask: "reset" }, true],
+        ["verify-full, databaseOnNewTask keep", { postgres: existing("verify-full"), databaseOnNewTask: "keep" }, false],
+        ["require, databaseOnNewTask reset", { postgres: existing("require") }, false],
+        ["a managed cluster with appSslmode verify-full (its CA reaches the droplet)", { postgres: { mode: "managed", appSslmode: "verify-full" } }, false],
+    ];
+    for (const [name, overrides, warned] of cases) {
+        it(`${name}: ${warned ? "warns that every reset would be refused, with both fixes" : "no warning"}`, () => {
+            const r = validateSettings(values({ ...overrides, postgresPassword: "[secret]" }), NOW);
+            expect(r.errors).to.deep.equal([]);
+            const warnings = r.warnings.filter((w) => w.field === "databaseOnNewTask");
+            if (!warned) {
+                expect(warnings).to.deep.equal([]);
+                return;
+            }
+            expect(warnings).to.have.length(1);
+            expect(warnings[0].message).to.match(/^postgres\.sslmode is verify-(ca|full) on an existing instance, whose CA the droplet does not have, so the deployment refuses every database reset .*; set databaseOnNewTask: keep, or postgres\.sslmode: require, in a host change of its own$/);
+        });
+    }
+});
+
 describe("one slot per task, for real", () => {
     const two = (a: string, b: string) => values({ claims: { "4": claim({ task: a }), "5": claim({ task: b, owner: "bob" }) } });
     const spellings: Array<[string, string]> = [
