@@ -22,7 +22,7 @@ import { UsageError, UserError } from "../cli/io";
 import { analyse, requireSettings } from "../cli/stack";
 import { AuthConfig, AuthError, KeysUnavailable, Verify, requireAdmin, verifier } from "./auth";
 import { renderPage, renderSlots } from "./dashboard";
-import { PendingChange, RemoteConfig, RemoteError, baseStackText, pendingChanges, syncClone } from "./remote";
+import { Pending, RemoteConfig, RemoteError, baseStackText, pendingChanges, syncClone } from "./remote";
 import { ApiSlots, LiveStateSource, apiSlots } from "./view";
 import { ClaimBody, Refusal, Writer } from "./writes";
 
@@ -75,16 +75,20 @@ const ASSETS = path.join(__dirname, "assets");
 interface Snapshot {
     readonly commit: string;
     readonly text: string;
-    readonly pending: readonly PendingChange[];
+    readonly pending: Pending;
     readonly at: number;
 }
 
-/** One shared clone for reads, fetched again when older than refreshSeconds (or after a write). */
+/**
+ * One shared clone for reads, fetched again when older than refreshSeconds (or after a write).
+ * Every git call of a refresh is asynchronous, so requests that need no refresh (the
+ * health check, reads within refreshSeconds) are answered while one runs.
+ */
 class Reader {
     private readonly dir = mkdtempSync(path.join(tmpdir(), "slots-serve-read-"));
     private current: Snapshot | undefined;
-    private loading: Promise<Snapshot> | undefined;
-    /** Counts invalidations: a fetch that began before the last one is not kept. */
+    private loading: { readonly generation: number; readonly promise: Promise<Snapshot> } | undefined;
+    /** Counts invalidations: a fetch that began before the last one is not kept, nor shared. */
     private generation = 0;
 
     constructor(private readonly options: ServerOptions, private readonly now: () => Date) {}
@@ -97,15 +101,24 @@ class Reader {
     snapshot(): Promise<Snapshot> {
         const fresh = this.current && Date.now() - this.current.at < this.options.refreshSeconds * 1000;
         if (fresh) return Promise.resolve(this.current as Snapshot);
-        // Reads that arrive together share one fetch.
-        this.loading ??= this.load().finally(() => (this.loading = undefined));
-        return this.loading;
+        // Reads that arrive together share one refresh. One begun before the last write is not
+        // shared by the reads after it (it would show the remote as it was before the write):
+        // they refresh again once it has finished, since refreshes take turns in the one clone.
+        if (this.loading && this.loading.generation === this.generation) return this.loading.promise;
+        const generation = this.generation;
+        const before = this.loading?.promise.catch(() => undefined) ?? Promise.resolve(undefined);
+        const promise: Promise<Snapshot> = before
+            .then(() => this.load(generation))
+            .finally(() => {
+                if (this.loading?.promise === promise) this.loading = undefined;
+            });
+        this.loading = { generation, promise };
+        return promise;
     }
 
-    private async load(): Promise<Snapshot> {
+    private async load(generation: number): Promise<Snapshot> {
         const { remote, stack } = this.options;
         const file = `Pulumi.${stack}.yaml`;
-        const generation = this.generation;
         await syncClone(this.dir, remote, this.now);
         const base = await baseStackText(this.dir, remote, file, this.now);
         const pending = await pendingChanges(this.dir, remote, stack, file, this.now);
@@ -128,7 +141,6 @@ function sendError(reply: FastifyReply, status: number, lines: readonly string[]
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
     const now = options.now ?? (() => new Date());
     const verify: Verify = verifier(options.auth);
-    const reader = new Reader(options, now);
     const writer = new Writer({
         remote: options.remote,
         stack: options.stack,
@@ -142,6 +154,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         // Strict input: no extra keys dropped silently, no "4" turned into 4.
         ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     });
+    const reader = new Reader(options, now);
     app.addHook("onClose", async () => reader.remove());
     app.addHook("onSend", async (_request, reply) => {
         reply.header("content-security-policy", "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
@@ -185,7 +198,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
             settings,
             source: { branch: options.remote.baseBranch, commit: snap.commit },
             now: now(),
-            pending: snap.pending,
+            pending: snap.pending.changes,
             pullRequests: writer.pullRequests,
             live,
         });
