@@ -3,11 +3,13 @@
 // Writer (writes.ts) and never touch the base branch, the registry table or any cloud account.
 //
 // Who can do what: anyone who reaches the port may read (or only holders of a valid token, with
-// readAuth "token"); only a bearer JWT with the admin claim may claim or release, and all such a
-// request can do is push one `slots/…` branch and open a pull request (cli/pullRequest.ts, as
-// `slots claim --pr` does) with the server's own git and GitHub credentials, running this
-// server's code. Review and `pulumi up`
-// stay where they are.
+// readAuth "token"); a read runs this server's code only, and at most once per refreshSeconds for
+// all readers together it fetches the remote (the server's git credentials) and lists the open
+// pull requests of the pending branches (`gh pr list`, the server's GH_TOKEN; server/pullRequests.ts).
+// Only a bearer JWT with the admin claim may claim or release, and all such a request can do is
+// push one `slots/…` branch and open a pull request (cli/pullRequest.ts, as `slots claim --pr`
+// does) with the server's own git and GitHub credentials, running this server's code. Review and
+// `pulumi up` stay where they are.
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,7 +24,8 @@ import { UsageError, UserError } from "../cli/io";
 import { analyse, requireSettings } from "../cli/stack";
 import { AuthConfig, AuthError, KeysUnavailable, Verify, requireAdmin, verifier } from "./auth";
 import { renderPage, renderSlots } from "./dashboard";
-import { Pending, RemoteConfig, RemoteError, baseStackText, pendingChanges, syncClone } from "./remote";
+import { openPullRequestUrls } from "./pullRequests";
+import { Pending, RemoteConfig, RemoteError, baseStackText, pendingChanges, scrub, syncClone } from "./remote";
 import { ApiSlots, LiveStateSource, apiSlots } from "./view";
 import { ClaimBody, Refusal, Writer } from "./writes";
 
@@ -76,12 +79,14 @@ interface Snapshot {
     readonly commit: string;
     readonly text: string;
     readonly pending: Pending;
+    /** Open pull requests of the pending branches, by branch, as GitHub lists them. */
+    readonly pullRequests: ReadonlyMap<string, string>;
     readonly at: number;
 }
 
 /**
  * One shared clone for reads, fetched again when older than refreshSeconds (or after a write).
- * Every git call of a refresh is asynchronous, so requests that need no refresh (the
+ * Every git and gh call of a refresh is asynchronous, so requests that need no refresh (the
  * health check, reads within refreshSeconds) are answered while one runs.
  */
 class Reader {
@@ -91,7 +96,11 @@ class Reader {
     /** Counts invalidations: a fetch that began before the last one is not kept, nor shared. */
     private generation = 0;
 
-    constructor(private readonly options: ServerOptions, private readonly now: () => Date) {}
+    constructor(
+        private readonly options: ServerOptions,
+        private readonly now: () => Date,
+        private readonly warn: (message: string) => void,
+    ) {}
 
     invalidate(): void {
         this.current = undefined;
@@ -122,7 +131,8 @@ class Reader {
         await syncClone(this.dir, remote, this.now);
         const base = await baseStackText(this.dir, remote, file, this.now);
         const pending = await pendingChanges(this.dir, remote, stack, file, this.now);
-        const snapshot = { ...base, pending, at: Date.now() };
+        const pullRequests = await openPullRequestUrls(pending.heads, { dir: this.dir, env: remote.env, base: remote.baseBranch, warn: (m) => this.warn(scrub(m, remote.url)) });
+        const snapshot = { ...base, pending, pullRequests, at: Date.now() };
         if (generation === this.generation) this.current = snapshot;
         return snapshot;
     }
@@ -154,7 +164,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         // Strict input: no extra keys dropped silently, no "4" turned into 4.
         ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     });
-    const reader = new Reader(options, now);
+    const reader = new Reader(options, now, (message) => app.log.warn(message));
     app.addHook("onClose", async () => reader.remove());
     app.addHook("onSend", async (_request, reply) => {
         reply.header("content-security-policy", "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
@@ -199,7 +209,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
             source: { branch: options.remote.baseBranch, commit: snap.commit },
             now: now(),
             pending: snap.pending.changes,
-            pullRequests: writer.pullRequests,
+            waits: snap.pending.waits,
+            // GitHub's list, checked against each branch's commit, wins; the pull requests this
+            // server opened are known before GitHub lists them, and when gh cannot answer.
+            pullRequests: new Map([...writer.pullRequests, ...snap.pullRequests]),
             live,
         });
     };

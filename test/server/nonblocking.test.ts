@@ -144,8 +144,11 @@ describeNeeds(["git"], "slots serve: git never blocks the server", function () {
         return serve;
     }
 
-    it("while a read's refresh waits on each of its git calls, the health check answers", async () => {
+    it("while a read's refresh waits on each of its git calls and on gh, the health check answers", async () => {
         const s = await start(0);
+        // A claim waiting for review, so that the refresh also asks gh for its pull request.
+        const claim = await call<WriteResult>(`${s.url}/api/staging/slots`, "PUT", { token: await token(), body: { owner: "carol", task: "JOB-9", branch: "feature/login", commit_sha: COMMIT } });
+        expect(claim.status, claim.text).to.equal(202);
         gate.close();
         const read = call<ApiSlots>(`${s.url}/api/staging/slots`, "GET");
         const stepped = await stepThrough(gate, read, async (args) => {
@@ -155,9 +158,11 @@ describeNeeds(["git"], "slots serve: git never blocks the server", function () {
         // The refresh fetched the remote and read the stack file, every step while the server answered.
         expect(stepped.some((a) => /\tfetch /.test(a)), stepped.join("\n")).to.equal(true);
         expect(stepped.some((a) => /\tshow /.test(a)), stepped.join("\n")).to.equal(true);
+        // The stand-in gh asks git for the remote's branches while it lists the pull requests.
+        expect(stepped.some((a) => /slots-serve-read-[^\t]*\tls-remote origin$/.test(a)), stepped.join("\n")).to.equal(true);
         const r = await read;
         expect(r.status, r.text).to.equal(200);
-        expect(r.json.slots).to.have.length(10);
+        expect(r.json.in_review.map((x) => [x.branch, x.pull_request_url])).to.deep.equal([["slots/claim-job-9", claim.json.pull_request_url]]);
     });
 
     it("while a claim waits on each of its git calls, the health check and a read within --refresh-seconds answer", async () => {
