@@ -2,9 +2,8 @@
 // what `slots check --base` compares a pull request with. Two people claiming in two pull requests
 // each see the other's claim once it is merged, however old their own checkout is.
 
-import { execFileSync } from "node:child_process";
-
 import { RawClaim, claimsOf } from "./diff";
+import { git } from "./git";
 import { stackFileAt } from "./revision";
 import { Stack, analyse } from "./stack";
 
@@ -19,13 +18,11 @@ export interface BaseClaims {
     readonly claims: ReadonlyMap<number, RawClaim>;
 }
 
-function hasRevision(cwd: string, rev: string): boolean {
-    try {
-        execFileSync("git", ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`], { cwd, stdio: "ignore" });
-        return true;
-    } catch {
-        return false;
-    }
+/** The environment git runs with: the caller's own process unless the caller says otherwise. */
+type Env = Readonly<Record<string, string | undefined>>;
+
+async function hasRevision(cwd: string, rev: string, env: Env): Promise<boolean> {
+    return (await git({ cwd, env }, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`])).code === 0;
 }
 
 /**
@@ -33,20 +30,17 @@ function hasRevision(cwd: string, rev: string): boolean {
  * undefined, at origin/main if the clone has it, else undefined: outside git or without a remote
  * the working tree is all there is.
  */
-export function claimsAt(current: Stack, cwd: string, rev: string | undefined, now: Date): BaseClaims | undefined {
+export async function claimsAt(current: Stack, cwd: string, rev: string | undefined, now: Date, env: Env = process.env): Promise<BaseClaims | undefined> {
     const at = rev ?? DEFAULT_BASE;
-    if (rev === undefined && !hasRevision(cwd, at)) return undefined;
-    const text = stackFileAt(cwd, at, current.name);
+    if (rev === undefined && !(await hasRevision(cwd, at, env))) return undefined;
+    const text = await stackFileAt(cwd, at, current.name, env);
     if (text === undefined) return { rev: at, claims: new Map() };
     const stack = analyse(current.stack, current.file, text, now);
     return { rev: at, stack, claims: claimsOf(stack.raw) };
 }
 
 /** The commit both `a` and `b` descend from, or undefined when git cannot say. */
-export function mergeBase(cwd: string, a: string, b: string): string | undefined {
-    try {
-        return execFileSync("git", ["merge-base", a, b], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() || undefined;
-    } catch {
-        return undefined;
-    }
+export async function mergeBase(cwd: string, a: string, b: string, env: Env = process.env): Promise<string | undefined> {
+    const r = await git({ cwd, env }, ["merge-base", a, b]);
+    return r.code === 0 ? r.stdout.trim() || undefined : undefined;
 }

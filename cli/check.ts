@@ -101,7 +101,7 @@ export async function checkCommand(argv: readonly string[], io: Io): Promise<num
     const stack = readStack(io, args.stack, { listProblems: true });
     const now = io.now();
     const rev = args.string("base");
-    const base = rev === undefined ? undefined : claimsAt(stack, io.cwd, rev, now);
+    const base = rev === undefined ? undefined : await claimsAt(stack, io.cwd, rev, now);
     const changed = base ? changedSlots(base, stack) : undefined;
 
     const errors: Problem[] = [...errorsOf(stack)];
@@ -113,9 +113,9 @@ export async function checkCommand(argv: readonly string[], io: Io): Promise<num
         (strict && own ? errors : warnings).push(w);
     }
     if (base && rev !== undefined) {
-        const forkPoint = mergeBase(io.cwd, "HEAD", rev);
+        const forkPoint = await mergeBase(io.cwd, "HEAD", rev);
         if (forkPoint) {
-            const common = claimsOfText(stack, stackFileAt(io.cwd, forkPoint, stack.name), now);
+            const common = claimsOfText(stack, await stackFileAt(io.cwd, forkPoint, stack.name), now);
             errors.push(...conflicts(common, claimsOf(stack.raw), base.claims, rev));
         }
     }

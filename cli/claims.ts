@@ -250,7 +250,8 @@ export async function prepareClaim(io: Io, stack: string, request: ClaimRequest,
     if (why) throw new UserError([`branch "${request.branch}" ${why}`]);
     const current = readStack(io, stack);
     const settings = requireSettings(current, "claim a slot");
-    const base = claimsAt(current, io.cwd, baseRev, io.now());
+    // The caller's environment, so the dashboard's git settings reach this git too.
+    const base = await claimsAt(current, io.cwd, baseRev, io.now(), io.env);
     // A waiter without a commit gets its branch head when it is promoted, not today.
     const queue = request.wait === true && noSlotFor(settings, request, base);
     const given = request.commit === undefined ? undefined : await givenCommit(io, settings, request.commit, request.branch);
@@ -449,7 +450,7 @@ export async function promoteCommand(argv: readonly string[], io: Io): Promise<n
     const current = readStack(io, args.stack);
     const settings = requireSettings(current, "promote waiters");
     // A slot free here but claimed on the base branch is not free: the merge would clash.
-    const base = claimsAt(current, io.cwd, args.string("base"), io.now());
+    const base = await claimsAt(current, io.cwd, args.string("base"), io.now());
     const slots = promotableSlots(settings, base);
     if (settings.waitlist.length === 0 || slots.length === 0) {
         io.stdout(`${settings.waitlist.length === 0 ? "The waitlist is empty" : "No slot of a pool with waiters is free"}; nothing to promote.\n`);

@@ -114,25 +114,50 @@ function analyseAt(stack: string, current: Stack, text: string, base: string, no
     }
 }
 
-function waitersOf(raw: Readonly<Record<string, unknown>>): RawClaim[] {
+/** The waitlist of decoded config values, in queue order (an entry that is not a map counts as empty). */
+export function waitersOf(raw: Readonly<Record<string, unknown>>): RawClaim[] {
     const list = raw.waitlist;
     if (!Array.isArray(list)) return [];
     return list.map((w: unknown) => (typeof w === "object" && w !== null && !Array.isArray(w) ? (w as RawClaim) : {}));
+}
+
+/** A waitlist entry that `after` has and `before` did not. */
+export interface WaitlistJoin {
+    readonly waiter: RawClaim;
+    /** Its pool (the default pool when the entry names none). */
+    readonly pool: string;
+    /** The sentence `slots diff` prints for it. */
+    readonly summary: string;
+}
+
+const waiterTask = (w: RawClaim): string => show("task", w.task);
+const waiterPool = (w: RawClaim): string => (typeof w.pool === "string" ? w.pool : DEFAULTS.pool);
+
+function join(after: readonly RawClaim[], w: RawClaim): WaitlistJoin {
+    const pool = waiterPool(w);
+    const ahead = after.slice(0, after.indexOf(w)).filter((x) => waiterPool(x) === pool).length;
+    const summary = `waitlist: ${waiterTask(w)} (${show("owner", w.owner)}) joins the queue for pool ${pool} at position ${ahead + 1}, ${show("branch", w.branch)}${w.commit === undefined ? " (its head when promoted)" : ` @ ${show("commit", w.commit)}`}`;
+    return { waiter: w, pool, summary };
+}
+
+/** Who joins the waitlist from `before` to `after` (decoded config values), in queue order. */
+export function waitlistJoins(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): WaitlistJoin[] {
+    const b = waitersOf(before);
+    const a = waitersOf(after);
+    return a.filter((w) => !b.some((x) => waiterTask(x) === waiterTask(w))).map((w) => join(a, w));
 }
 
 /** Sentences for what changed in the waitlist: who joined (and where), who left (and why), reordering. */
 export function diffWaitlist(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): string[] {
     const b = waitersOf(before);
     const a = waitersOf(after);
-    const task = (w: RawClaim): string => show("task", w.task);
-    const pool = (w: RawClaim): string => (typeof w.pool === "string" ? w.pool : DEFAULTS.pool);
+    const task = waiterTask;
     const holders = new Map([...claimsOf(after)].map(([slot, c]) => [show("task", c.task), slot]));
     const lines: string[] = [];
     for (const w of a) {
         const was = b.find((x) => task(x) === task(w));
         if (!was) {
-            const ahead = a.slice(0, a.indexOf(w)).filter((x) => pool(x) === pool(w)).length;
-            lines.push(`waitlist: ${task(w)} (${show("owner", w.owner)}) joins the queue for pool ${pool(w)} at position ${ahead + 1}, ${show("branch", w.branch)}${w.commit === undefined ? " (its head when promoted)" : ` @ ${show("commit", w.commit)}`}`);
+            lines.push(join(a, w).summary);
             continue;
         }
         const fields = WAIT_FIELDS.filter((f) => JSON.stringify(was[f]) !== JSON.stringify(w[f]));
@@ -157,7 +182,7 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
     }
     const base = args.string("base") ?? "HEAD";
     const current = readStack(io, args.stack);
-    const oldText = stackFileAt(io.cwd, base, current.name);
+    const oldText = await stackFileAt(io.cwd, base, current.name);
     const old = oldText === undefined ? undefined : analyseAt(args.stack, current, oldText, base, io.now());
     const changes = diffClaims(old?.raw ?? {}, current.raw);
     // The guard's own rule: every key but the per-slot lists is a host setting.

@@ -130,7 +130,7 @@ export async function deploymentsCommand(argv: readonly string[], io: Io): Promi
     if (repo === undefined) {
         throw new UserError([`repository ${settings.repository} is not on github.com; pass --repo owner/name of the app's GitHub repository`]);
     }
-    const oldText = stackFileAt(io.cwd, base, current.name);
+    const oldText = await stackFileAt(io.cwd, base, current.name);
     const old = oldText === undefined ? undefined : analyse(args.stack, current.file, oldText, io.now());
     const changes = diffClaims(old?.raw ?? {}, current.raw);
     if (changes.length === 0) {

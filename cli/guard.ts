@@ -150,7 +150,7 @@ export async function guardCommand(argv: string[], io: Io): Promise<number> {
         const headSettings = settingsOfConfig(parseStackConfig(headFile.text, file), file, now);
         const head = headSettings.claims;
         const baseName = `${file} at ${opts.base}`;
-        const baseText = stackFileAt(io.cwd, opts.base, file);
+        const baseText = await stackFileAt(io.cwd, opts.base, file);
         const baseSettings = baseText === undefined ? undefined : settingsOfConfig(parseStackConfig(baseText, baseName), baseName, now);
         const base = baseSettings?.claims ?? new Map<number, Claim>();
         const changedSlots = new Set(changedClaimSlots(base, head));

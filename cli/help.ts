@@ -281,10 +281,11 @@ Usage: slots serve --remote URL [--port 8080] [--host 127.0.0.1] [--base main] [
                    [--registry-url URL] [--live-seconds 30] [--no-live]
 
 Serves the Staging Dashboard at /staging and its API at /api/staging/slots. Reads show the stack
-file on the base branch of the remote, with the changes waiting for review. A claim or release
-(admin JWT) runs the same edit as slots claim / slots release on a fresh clone, pushes it to a
-branch slots/claim-<task> (or slots/release-<task>) and opens a pull request with gh; nothing
-else is written.
+file on the base branch of the remote, with the changes waiting for review on slots/ branches
+and their open pull requests (gh pr list). A claim or release (admin JWT) runs the same edit as
+slots claim / slots release on a fresh clone, pushes it to a branch slots/claim-<task> (or
+slots/release-<task>, slots/wait-<task>) and opens a pull request with gh; nothing else is
+written.
 
 Options:
   --remote URL          the git remote to clone and push branches to (or SLOTS_REMOTE)
@@ -307,7 +308,8 @@ Options:
 ${STACK}
 
 Environment: SLOTS_JWT_SECRET (HMAC secret, at least 32 bytes) unless --jwks-url; GH_TOKEN for
-gh (pull_requests: write); git's own credentials for the remote (e.g. GIT_SSH_COMMAND).
+gh (pull_requests: write, which also lets it list them); git's own credentials for the remote
+(e.g. GIT_SSH_COMMAND).
 `;
 
 export const FETCH_HELP = `\

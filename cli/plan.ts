@@ -78,7 +78,7 @@ export async function planCommand(argv: string[], io: Io): Promise<number> {
         }
         const file = path.basename(stackFilePath(io.cwd, opts.stack));
         const head = readStackConfigFile(io.cwd, opts.stack);
-        const baseText = stackFileAt(io.cwd, opts.base, file);
+        const baseText = await stackFileAt(io.cwd, opts.base, file);
         let base: EngineConfig | undefined;
         if (baseText !== undefined) {
             try {

@@ -3,11 +3,13 @@
 // Writer (writes.ts) and never touch the base branch, the registry table or any cloud account.
 //
 // Who can do what: anyone who reaches the port may read (or only holders of a valid token, with
-// readAuth "token"); only a bearer JWT with the admin claim may claim or release, and all such a
-// request can do is push one `slots/…` branch and open a pull request (cli/pullRequest.ts, as
-// `slots claim --pr` does) with the server's own git and GitHub credentials, running this
-// server's code. Review and `pulumi up`
-// stay where they are.
+// readAuth "token"); a read runs this server's code only, and at most once per refreshSeconds for
+// all readers together it fetches the remote (the server's git credentials) and lists the open
+// pull requests of the pending branches (`gh pr list`, the server's GH_TOKEN; server/pullRequests.ts).
+// Only a bearer JWT with the admin claim may claim or release, and all such a request can do is
+// push one `slots/…` branch and open a pull request (cli/pullRequest.ts, as `slots claim --pr`
+// does) with the server's own git and GitHub credentials, running this server's code. Review and
+// `pulumi up` stay where they are.
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,7 +24,8 @@ import { UsageError, UserError } from "../cli/io";
 import { analyse, requireSettings } from "../cli/stack";
 import { AuthConfig, AuthError, KeysUnavailable, Verify, requireAdmin, verifier } from "./auth";
 import { renderPage, renderSlots } from "./dashboard";
-import { PendingChange, RemoteConfig, RemoteError, baseStackText, pendingChanges, syncClone } from "./remote";
+import { openPullRequestUrls } from "./pullRequests";
+import { Pending, RemoteConfig, RemoteError, baseStackText, pendingChanges, scrub, syncClone } from "./remote";
 import { ApiSlots, LiveStateSource, apiSlots } from "./view";
 import { ClaimBody, Refusal, Writer } from "./writes";
 
@@ -75,19 +78,29 @@ const ASSETS = path.join(__dirname, "assets");
 interface Snapshot {
     readonly commit: string;
     readonly text: string;
-    readonly pending: readonly PendingChange[];
+    readonly pending: Pending;
+    /** Open pull requests of the pending branches, by branch, as GitHub lists them. */
+    readonly pullRequests: ReadonlyMap<string, string>;
     readonly at: number;
 }
 
-/** One shared clone for reads, fetched again when older than refreshSeconds (or after a write). */
+/**
+ * One shared clone for reads, fetched again when older than refreshSeconds (or after a write).
+ * Every git and gh call of a refresh is asynchronous, so requests that need no refresh (the
+ * health check, reads within refreshSeconds) are answered while one runs.
+ */
 class Reader {
     private readonly dir = mkdtempSync(path.join(tmpdir(), "slots-serve-read-"));
     private current: Snapshot | undefined;
-    private loading: Promise<Snapshot> | undefined;
-    /** Counts invalidations: a fetch that began before the last one is not kept. */
+    private loading: { readonly generation: number; readonly promise: Promise<Snapshot> } | undefined;
+    /** Counts invalidations: a fetch that began before the last one is not kept, nor shared. */
     private generation = 0;
 
-    constructor(private readonly options: ServerOptions, private readonly now: () => Date) {}
+    constructor(
+        private readonly options: ServerOptions,
+        private readonly now: () => Date,
+        private readonly warn: (message: string) => void,
+    ) {}
 
     invalidate(): void {
         this.current = undefined;
@@ -97,19 +110,29 @@ class Reader {
     snapshot(): Promise<Snapshot> {
         const fresh = this.current && Date.now() - this.current.at < this.options.refreshSeconds * 1000;
         if (fresh) return Promise.resolve(this.current as Snapshot);
-        // Reads that arrive together share one fetch.
-        this.loading ??= this.load().finally(() => (this.loading = undefined));
-        return this.loading;
+        // Reads that arrive together share one refresh. One begun before the last write is not
+        // shared by the reads after it (it would show the remote as it was before the write):
+        // they refresh again once it has finished, since refreshes take turns in the one clone.
+        if (this.loading && this.loading.generation === this.generation) return this.loading.promise;
+        const generation = this.generation;
+        const before = this.loading?.promise.catch(() => undefined) ?? Promise.resolve(undefined);
+        const promise: Promise<Snapshot> = before
+            .then(() => this.load(generation))
+            .finally(() => {
+                if (this.loading?.promise === promise) this.loading = undefined;
+            });
+        this.loading = { generation, promise };
+        return promise;
     }
 
-    private async load(): Promise<Snapshot> {
+    private async load(generation: number): Promise<Snapshot> {
         const { remote, stack } = this.options;
         const file = `Pulumi.${stack}.yaml`;
-        const generation = this.generation;
         await syncClone(this.dir, remote, this.now);
         const base = await baseStackText(this.dir, remote, file, this.now);
         const pending = await pendingChanges(this.dir, remote, stack, file, this.now);
-        const snapshot = { ...base, pending, at: Date.now() };
+        const pullRequests = await openPullRequestUrls(pending.heads, { dir: this.dir, env: remote.env, base: remote.baseBranch, warn: (m) => this.warn(scrub(m, remote.url)) });
+        const snapshot = { ...base, pending, pullRequests, at: Date.now() };
         if (generation === this.generation) this.current = snapshot;
         return snapshot;
     }
@@ -128,7 +151,6 @@ function sendError(reply: FastifyReply, status: number, lines: readonly string[]
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
     const now = options.now ?? (() => new Date());
     const verify: Verify = verifier(options.auth);
-    const reader = new Reader(options, now);
     const writer = new Writer({
         remote: options.remote,
         stack: options.stack,
@@ -142,6 +164,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         // Strict input: no extra keys dropped silently, no "4" turned into 4.
         ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     });
+    const reader = new Reader(options, now, (message) => app.log.warn(message));
     app.addHook("onClose", async () => reader.remove());
     app.addHook("onSend", async (_request, reply) => {
         reply.header("content-security-policy", "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
@@ -185,8 +208,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
             settings,
             source: { branch: options.remote.baseBranch, commit: snap.commit },
             now: now(),
-            pending: snap.pending,
-            pullRequests: writer.pullRequests,
+            pending: snap.pending.changes,
+            waits: snap.pending.waits,
+            // GitHub's list, checked against each branch's commit, wins; the pull requests this
+            // server opened are known before GitHub lists them, and when gh cannot answer.
+            pullRequests: new Map([...writer.pullRequests, ...snap.pullRequests]),
             live,
         });
     };

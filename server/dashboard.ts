@@ -4,7 +4,7 @@
 // the form; dashboard.css makes the table a list of cards on a phone.
 
 import { age } from "../cli/list";
-import { ApiSlot, ApiSlots } from "./view";
+import { ApiInReview, ApiSlot, ApiSlots } from "./view";
 
 /** Text made safe for HTML element content and double-quoted attributes. */
 export function escapeHtml(text: string): string {
@@ -65,7 +65,22 @@ function row(s: ApiSlot): string {
     ].join("");
 }
 
-/** The part of the page that refreshes: summary, slot table, waitlist. */
+/** One branch waiting for review: where it puts its slot or queue entry, what it changes, its pull request. */
+function inReviewItem(r: ApiInReview): string {
+    const where = [...r.slot_ids.map((n) => `staging-${n}`), ...r.queued.map((q) => `${q.pool} #${q.pool_position} once merged`)].join(", ");
+    const slotChanges = r.changes.filter((c) => !c.startsWith("waitlist: "));
+    const what = [
+        // One slot is named already; several keep their names on each sentence.
+        ...(r.slot_ids.length === 1 ? slotChanges.map((c) => c.replace(/^staging-\d+: /, "")) : slotChanges),
+        ...r.queued.map((q) => `${q.task} for ${q.owner} joins the queue`),
+    ];
+    const link = r.pull_request_url
+        ? `<a class="pull-request" href="${e(r.pull_request_url)}">pull request</a>`
+        : `branch <code>${e(r.branch)}</code>, no open pull request found`;
+    return `<li data-branch="${e(r.branch)}"><strong>${e(where || r.branch)}</strong> ${e(r.action)}: ${what.map(e).join("; ")} · ${link}</li>`;
+}
+
+/** The part of the page that refreshes: summary, slot table, waitlist, pull requests in review. */
 export function renderSlots(view: ApiSlots): string {
     const held = view.slots.filter((s) => s.status === "In Use").length;
     const stale = view.slots.filter((s) => s.stale).length;
@@ -84,6 +99,13 @@ export function renderSlots(view: ApiSlots): string {
                     `<li data-task="${e(w.task)}"><strong>${e(w.pool)} #${w.pool_position}</strong>: ${e(w.task)} for ${e(w.owner)}, ${e(w.branch)}${w.commit_sha ? ` @ <code>${e(w.commit_sha.slice(0, 7))}</code>` : ""}, waiting ${e(age(w.waiting_seconds))}${w.purpose ? `: ${e(w.purpose)}` : ""}</li>`,
             ),
             "</ol>",
+        );
+    }
+    if (view.in_review.length > 0) {
+        parts.push(
+            `<h2>Waiting for review</h2><p class="hint">Claims, releases and queue entries that take effect once their pull request is merged and <code>pulumi up</code> has run.</p><ul class="in-review">`,
+            ...view.in_review.map(inReviewItem),
+            "</ul>",
         );
     }
     return parts.join("\n");

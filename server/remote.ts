@@ -2,13 +2,15 @@
 // changes still waiting for review on the `slots/…` branches that `slots … --pr` and the
 // dashboard push (cli/pullRequest.ts names them). Every write starts from
 // a clean clone made for it alone; reads share one clone that a fetch brings up to date. git runs
-// without a shell, each value its own argument (cli/git.ts).
+// without a shell, each value its own argument, and always asynchronously with a timeout
+// (cli/git.ts, cli/revision.ts), so a slow git or remote never holds up the server's other requests.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
-import { RawClaim, SlotChange, diffClaims } from "../cli/diff";
+import { taskKey } from "../components/validation";
+import { RawClaim, SlotChange, claimsOf, diffClaims, waitersOf, waitlistJoins } from "../cli/diff";
 import { GitResult, git } from "../cli/git";
 import { Io } from "../cli/io";
 import { stackFileAt } from "../cli/revision";
@@ -26,6 +28,26 @@ export interface PendingChange {
     readonly summary: string;
     /** The claim the branch leaves on the slot; null for a release. */
     readonly after: RawClaim | null;
+}
+
+/** A waitlist entry added on a branch not merged yet: a `slots/wait-…` pull request waiting for review. */
+export interface PendingWait {
+    readonly branch: string;
+    /** The entry as the branch writes it. */
+    readonly waiter: RawClaim;
+    readonly pool: string;
+    /** The sentence `slots diff` prints for it. */
+    readonly summary: string;
+}
+
+/** Everything waiting for review on the remote's `slots/…` branches. */
+export interface Pending {
+    /** Slot changes, in slot order. */
+    readonly changes: readonly PendingChange[];
+    /** Waitlist entries the branches add, in branch order. */
+    readonly waits: readonly PendingWait[];
+    /** Each pending branch (one with a change or a wait above) and the commit at its head. */
+    readonly heads: ReadonlyMap<string, string>;
 }
 
 /** Where the remote is and how to reach it. */
@@ -104,23 +126,25 @@ export async function baseStackText(dir: string, remote: RemoteConfig, file: str
     const io = dirIo(dir, remote.env, now);
     const ref = `refs/remotes/origin/${remote.baseBranch}`;
     const commit = (await must(io, remote, ["rev-parse", "--verify", `${ref}^{commit}`], `read ${remote.baseBranch}`)).stdout.trim();
-    const text = stackFileAt(dir, commit, file);
+    const text = await stackFileAt(dir, commit, file, remote.env);
     if (text === undefined) throw new RemoteError(`${remote.baseBranch} has no ${file}; serve another stack with --stack NAME`);
     return { commit, text };
 }
 
 /**
- * The slot changes on pending branches of a synced clone: each branch not merged into the base
+ * What the pending branches of a synced clone change: each branch not merged into the base
  * branch (by ancestry, or by a squash merge that left the base branch saying what the branch
  * says), compared with where it left the base branch, so later claims on the base branch do not
- * show as its changes.
+ * show as its changes. A branch's slot changes are in `changes`; the waitlist entries it adds
+ * (a queue pull request changes no slot) are in `waits`.
  */
-export async function pendingChanges(dir: string, remote: RemoteConfig, stack: string, file: string, now: () => Date): Promise<PendingChange[]> {
+export async function pendingChanges(dir: string, remote: RemoteConfig, stack: string, file: string, now: () => Date): Promise<Pending> {
     const io = dirIo(dir, remote.env, now);
     const base = `refs/remotes/origin/${remote.baseBranch}`;
-    const refs = (await must(io, remote, ["for-each-ref", "--format=%(refname)", `refs/remotes/origin/${BRANCH_PREFIX}`], "list pending branches")).stdout
+    const refs = (await must(io, remote, ["for-each-ref", "--format=%(objectname) %(refname)", `refs/remotes/origin/${BRANCH_PREFIX}`], "list pending branches")).stdout
         .split("\n")
-        .filter((l) => l !== "");
+        .filter((l) => l !== "")
+        .map((l) => ({ sha: l.slice(0, l.indexOf(" ")), ref: l.slice(l.indexOf(" ") + 1) }));
     const raw = (text: string | undefined): Record<string, unknown> => {
         if (text === undefined) return {};
         try {
@@ -130,25 +154,35 @@ export async function pendingChanges(dir: string, remote: RemoteConfig, stack: s
             return {};
         }
     };
-    const mainText = stackFileAt(dir, base, file);
-    // Parsed once, when a branch first needs it: every branch is compared with it.
+    const at = (rev: string): Promise<string | undefined> => stackFileAt(dir, rev, file, remote.env);
+    // Read and parsed once, when a branch first needs it: every branch is compared with it.
     let mainRaw: Record<string, unknown> | undefined;
-    const out: PendingChange[] = [];
-    for (const ref of refs) {
+    const onMain = async (): Promise<Record<string, unknown>> => (mainRaw ??= raw(await at(base)));
+    const changes: PendingChange[] = [];
+    const waits: PendingWait[] = [];
+    const heads = new Map<string, string>();
+    for (const { sha, ref } of refs) {
         if ((await git(io, ["merge-base", "--is-ancestor", ref, base])).code === 0) continue;
         const fork = (await git(io, ["merge-base", base, ref])).stdout.trim();
-        const before = fork ? stackFileAt(dir, fork, file) : undefined;
-        const after = stackFileAt(dir, ref, file);
+        const before = fork ? await at(fork) : undefined;
+        const after = await at(ref);
         if (after === undefined) continue;
         const branch = ref.slice("refs/remotes/origin/".length);
+        const beforeRaw = raw(before);
         const afterRaw = raw(after);
-        const changes = diffClaims(raw(before), afterRaw);
+        const slotChanges = diffClaims(beforeRaw, afterRaw);
         // A squash merge leaves the branch unmerged by ancestry; the base branch then already
-        // says what the branch says about each of its slots.
-        const slots = new Set(changes.map((c) => c.slot));
-        const applied = !diffClaims((mainRaw ??= raw(mainText)), afterRaw).some((c) => slots.has(c.slot));
-        if (applied) continue;
-        for (const c of changes) out.push({ slot: c.slot, branch, change: c.change, summary: c.summary, after: c.after });
+        // says what the branch says about each of its slots, and holds or queues each task it queues.
+        const main = await onMain();
+        const slots = new Set(slotChanges.map((c) => c.slot));
+        const pendingSlots = diffClaims(main, afterRaw).some((c) => slots.has(c.slot)) ? slotChanges : [];
+        const known = new Set([...waitersOf(main), ...claimsOf(main).values()].map((w) => taskKey(String(w.task ?? ""))));
+        const joins = waitlistJoins(beforeRaw, afterRaw).filter((j) => !known.has(taskKey(String(j.waiter.task ?? ""))));
+        if (pendingSlots.length === 0 && joins.length === 0) continue;
+        heads.set(branch, sha);
+        for (const c of pendingSlots) changes.push({ slot: c.slot, branch, change: c.change, summary: c.summary, after: c.after });
+        for (const j of joins) waits.push({ branch, waiter: j.waiter, pool: j.pool, summary: j.summary });
     }
-    return out.sort((a, b) => a.slot - b.slot || a.branch.localeCompare(b.branch));
+    changes.sort((a, b) => a.slot - b.slot || a.branch.localeCompare(b.branch));
+    return { changes, waits, heads };
 }

@@ -7,7 +7,7 @@ import { staleness } from "../components/validation";
 import { slotRows, waitRows } from "../cli/list";
 import { githubRepository } from "../cli/github";
 import { SlotState } from "../cli/slotState";
-import { PendingChange } from "./remote";
+import { PendingChange, PendingWait } from "./remote";
 
 /** What a slot runs right now: its row of `slots status` (cli/status.ts), where the server probes. */
 export interface LiveState {
@@ -66,8 +66,33 @@ export interface ApiPending {
     readonly change: PendingChange["change"];
     readonly branch: string;
     readonly summary: string;
-    /** Known when this server opened the pull request. */
+    /** The branch's open pull request (server/pullRequests.ts); null when GitHub lists none or could not be asked. */
     readonly pull_request_url: string | null;
+}
+
+/** A waitlist entry a pull request in review adds. */
+export interface ApiQueued {
+    readonly task: string;
+    readonly owner: string;
+    readonly pool: string;
+    /** Its place among the pool's waiters once merged: after everyone waiting on the base branch now. */
+    readonly pool_position: number;
+}
+
+/** One branch waiting for review: a claim, release or queue pull request (or another `slots … --pr` edit). */
+export interface ApiInReview {
+    /** The pull request's branch, `slots/<action>-<task>` (cli/pullRequest.ts editBranch). */
+    readonly branch: string;
+    /** The action its name gives: claim, release, wait, repoint, extend. */
+    readonly action: string;
+    /** The open pull request of the branch; null when GitHub could not be asked or lists none. */
+    readonly pull_request_url: string | null;
+    /** The slots it changes, in order; [] for a queue pull request. */
+    readonly slot_ids: readonly number[];
+    /** The waitlist entries it adds, with where each would stand. */
+    readonly queued: readonly ApiQueued[];
+    /** `slots diff`'s sentences for what it changes. */
+    readonly changes: readonly string[];
 }
 
 /** One slot in GET /api/staging/slots; every key is always present. */
@@ -114,6 +139,8 @@ export interface ApiSlots {
     readonly generated_at: string;
     readonly slots: readonly ApiSlot[];
     readonly waitlist: readonly WaitlistEntry[];
+    /** Every branch waiting for review, with its pull request: slot changes first (by slot), then queue pull requests. */
+    readonly in_review: readonly ApiInReview[];
 }
 
 /** `OWNER/NAME` when `url` is a GitHub repository URL (scp-like, ssh or https, with or without a user part), else undefined. */
@@ -144,7 +171,9 @@ export function apiSlots(input: {
     readonly source: { readonly branch: string; readonly commit: string };
     readonly now: Date;
     readonly pending: readonly PendingChange[];
-    /** Pull request URLs this server opened, by branch. */
+    /** Waitlist entries added on pending branches. */
+    readonly waits: readonly PendingWait[];
+    /** Open pull requests' URLs, by branch. */
     readonly pullRequests: ReadonlyMap<string, string>;
     readonly live: ReadonlyMap<number, LiveState>;
 }): ApiSlots {
@@ -183,5 +212,49 @@ export function apiSlots(input: {
                 .map((p) => ({ change: p.change, branch: p.branch, summary: p.summary, pull_request_url: input.pullRequests.get(p.branch) ?? null })),
         };
     });
-    return { stack: input.stack, file: input.file, source: input.source, generated_at: input.now.toISOString(), slots, waitlist: apiWaitlist(input.settings, input.now) };
+    return {
+        stack: input.stack,
+        file: input.file,
+        source: input.source,
+        generated_at: input.now.toISOString(),
+        slots,
+        waitlist: apiWaitlist(input.settings, input.now),
+        in_review: inReview(input.settings, input.pending, input.waits, input.pullRequests),
+    };
+}
+
+const text = (v: unknown): string => (typeof v === "string" ? v : "?");
+
+/** The pending changes and waits grouped by branch, each with its pull request. */
+export function inReview(settings: Settings, pending: readonly PendingChange[], waits: readonly PendingWait[], pullRequests: ReadonlyMap<string, string>): ApiInReview[] {
+    const out = new Map<string, { slot_ids: number[]; queued: ApiQueued[]; changes: string[] }>();
+    const entry = (branch: string) => {
+        let e = out.get(branch);
+        if (!e) out.set(branch, (e = { slot_ids: [], queued: [], changes: [] }));
+        return e;
+    };
+    for (const p of pending) {
+        const e = entry(p.branch);
+        e.slot_ids.push(p.slot);
+        e.changes.push(p.summary);
+    }
+    // Once merged, an entry goes after the pool's waiters on the base branch (and after the
+    // branch's own earlier entries of that pool): a queue edit appends (cli/claims.ts applyWait).
+    const waiting = (pool: string): number => settings.waitlist.filter((w) => w.pool === pool).length;
+    for (const w of waits) {
+        const e = entry(w.branch);
+        const earlier = e.queued.filter((q) => q.pool === w.pool).length;
+        e.queued.push({ task: text(w.waiter.task), owner: text(w.waiter.owner), pool: w.pool, pool_position: waiting(w.pool) + earlier + 1 });
+        e.changes.push(w.summary);
+    }
+    return [...out]
+        .map(([branch, e]) => ({
+            branch,
+            action: /^slots\/([a-z]+)-/.exec(branch)?.[1] ?? "edit",
+            pull_request_url: pullRequests.get(branch) ?? null,
+            slot_ids: [...new Set(e.slot_ids)].sort((a, b) => a - b),
+            queued: e.queued,
+            changes: e.changes,
+        }))
+        .sort((a, b) => (a.slot_ids[0] ?? Infinity) - (b.slot_ids[0] ?? Infinity) || a.branch.localeCompare(b.branch));
 }

@@ -208,7 +208,7 @@ export class Writer {
         const clone = await freshClone({ ...remote, env }, this.options.now, (t) => warnings.push(...t.split("\n").filter((l) => l.trim() !== ""))).catch(toBadGateway);
         try {
             const file = `Pulumi.${stack}.yaml`;
-            const pending = await pendingChanges(clone.dir, remote, stack, file, this.options.now).catch(toBadGateway);
+            const { changes: pending } = await pendingChanges(clone.dir, remote, stack, file, this.options.now).catch(toBadGateway);
             const change = await edit(clone.io, pending);
             if (!change) {
                 const s = slot as number;

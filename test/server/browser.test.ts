@@ -128,6 +128,9 @@ describeNeeds(["chromium", "git"], "Staging Dashboard in Chromium", function () 
         // The table refreshed in place: staging-1 now shows the claim waiting for review.
         await page.waitForSelector('tr[data-slot="1"] .badge.pending');
         expect(await page.getAttribute('tr[data-slot="1"] .badge.pending', "href")).to.equal(prs[0].url);
+        // And the list of pull requests in review names it with its slot.
+        expect((await page.textContent('ul.in-review li[data-branch="slots/claim-job-9"]'))?.trim()).to.match(/^staging-1 claim: Available → In Use by carol for JOB-9, feature\/signup @ 0123456 · pull request$/);
+        expect(await page.getAttribute('ul.in-review li[data-branch="slots/claim-job-9"] a.pull-request', "href")).to.equal(prs[0].url);
         await page.screenshot({ path: path.join(ARTIFACTS, "dashboard.png"), fullPage: true });
 
         // A refusal shows the CLI's message, and opens nothing.
@@ -178,10 +181,16 @@ describeNeeds(["chromium", "git"], "Staging Dashboard in Chromium", function () 
             expect(await link.getAttribute("href")).to.equal(full.pullRequests()[0].url);
             expect(await page.textContent("#result")).to.match(/^Queue JOB-40 for a slot of pool qa\. Pull request:/);
             expect(full.fileAt("slots/wait-job-40")).to.match(/staging-slots:waitlist:\n\s+- owner: dave\n\s+task: JOB-40\n/);
+            // While in review, the queue entry shows with its place and its pull request.
+            const inReview = await page.waitForSelector('ul.in-review li[data-branch="slots/wait-job-40"]');
+            expect((await inReview.textContent())?.trim()).to.equal("qa #1 once merged wait: JOB-40 for dave joins the queue · pull request");
+            expect(await page.getAttribute('ul.in-review li[data-branch="slots/wait-job-40"] a.pull-request', "href")).to.equal(full.pullRequests()[0].url);
+            await page.screenshot({ path: path.join(ARTIFACTS, "dashboard-in-review.png"), fullPage: true });
             // Once merged, the page lists the waiter first in line for qa.
             full.fastForwardMain("slots/wait-job-40");
             await page.reload();
             expect((await page.textContent('ol.waitlist li[data-task="JOB-40"]'))?.trim()).to.match(/^qa #1: JOB-40 for dave, feature\/export @ 0123456, waiting /);
+            expect(await page.$("ul.in-review")).to.equal(null);
         } finally {
             await page.close();
             await fullServer.close();

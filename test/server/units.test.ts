@@ -122,7 +122,7 @@ describe("dashboard: pure parts", () => {
 
     describe("rendered sections", () => {
         const settings = requireSettings(analyse("staging", "Pulumi.staging.yaml", STACK_TEXT, NOW), "test");
-        const base = { stack: "staging", file: "Pulumi.staging.yaml", settings, source: { branch: "main", commit: COMMIT }, now: NOW, live: new Map() };
+        const base = { stack: "staging", file: "Pulumi.staging.yaml", settings, source: { branch: "main", commit: COMMIT }, now: NOW, live: new Map(), waits: [] };
         it("shows a change waiting for review as a link to its pull request, and no Release button", () => {
             const view = apiSlots({
                 ...base,
@@ -149,6 +149,29 @@ describe("dashboard: pure parts", () => {
             const html = renderSlots(view);
             expect(html).to.contain('<h2>Waitlist</h2>');
             expect(html).to.contain('<li data-task="JOB-79"><strong>qa #2</strong>: JOB-79 for lee, feature/c @ <code>');
+        });
+        it("lists each branch in review once, with its slots or its place in the queue once merged, escaped", () => {
+            const waitlist = [{ owner: "ivy", task: "JOB-77", branch: "feature/a", purpose: "", pool: "qa", requestedAt: "2026-11-23T08:00:00Z" }];
+            const view = apiSlots({
+                ...base,
+                settings: { ...settings, waitlist },
+                pending: [{ slot: 2, branch: "slots/claim-job-5", change: "claimed", summary: "staging-2: Available → In Use by <b>eve</b>", after: null }],
+                waits: [
+                    { branch: "slots/wait-job-8", waiter: { task: "JOB-8", owner: "<i>kim</i>" }, pool: "qa", summary: "waitlist: JOB-8 joins" },
+                    { branch: "slots/wait-job-8", waiter: { task: "JOB-9", owner: "lee" }, pool: "qa", summary: "waitlist: JOB-9 joins" },
+                    { branch: "slots/wait-rel-1", waiter: { task: "REL-1", owner: "mo" }, pool: "staging", summary: "waitlist: REL-1 joins" },
+                ],
+                pullRequests: new Map([["slots/wait-job-8", "https://github.com/justapply/staging-slots/pull/8"]]),
+            });
+            expect(view.in_review.map((r) => [r.branch, r.action, r.slot_ids, r.queued.map((q) => `${q.task} ${q.pool} #${q.pool_position}`), r.pull_request_url])).to.deep.equal([
+                ["slots/claim-job-5", "claim", [2], [], null],
+                ["slots/wait-job-8", "wait", [], ["JOB-8 qa #2", "JOB-9 qa #3"], "https://github.com/justapply/staging-slots/pull/8"],
+                ["slots/wait-rel-1", "wait", [], ["REL-1 staging #1"], null],
+            ]);
+            const html = renderSlots(view);
+            expect(html).to.contain('<li data-branch="slots/claim-job-5"><strong>staging-2</strong> claim: Available → In Use by &lt;b&gt;eve&lt;/b&gt; · branch <code>slots/claim-job-5</code>, no open pull request found</li>');
+            expect(html).to.contain('<li data-branch="slots/wait-job-8"><strong>qa #2 once merged, qa #3 once merged</strong> wait: JOB-8 for &lt;i&gt;kim&lt;/i&gt; joins the queue; JOB-9 for lee joins the queue · <a class="pull-request" href="https://github.com/justapply/staging-slots/pull/8">pull request</a></li>');
+            expect(renderSlots(apiSlots({ ...base, pending: [], pullRequests: new Map() }))).not.to.contain("Waiting for review");
         });
         it("shows live state and its deployment time where a source gives them", () => {
             const live = { state: "serving", commit_sha: COMMIT, deployed_at: "2026-11-23T11:00:00Z", detail: "reports 0123456, the claimed commit", action: null, registry_read: true } as const;
