@@ -139,7 +139,8 @@ export class Writer {
                     const edited = await userStep(409, () => editStack(io, this.options.stack, (fresh: Stack) => applyClaim(fresh, claim, view)));
                     return { edited, branch: editBranch("claim", request.task), message: `Claim ${id(edited.outcome)} for ${request.task}` };
                 } catch (e) {
-                    if (!(e instanceof Refusal && /has no free slot; add --wait to queue/.test(e.lines[0] ?? ""))) throw e;
+                    // A full pool, or free slots the queue is owed (cli/claims.ts refuseQueueJump): --wait would queue.
+                    if (!(e instanceof Refusal && /has no free slot; add --wait to queue|ahead of you; the queue goes first:$/.test(e.lines[0] ?? ""))) throw e;
                     if (request.wait !== true) throw new Refusal(e.status, [...e.lines, API_WAIT_HINT]);
                     // Full only with the claims waiting for review: queue, and like any waiter
                     // without a commit take the branch's head when promoted.

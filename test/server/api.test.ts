@@ -349,6 +349,25 @@ describeNeeds(["git"], "slots serve: the API", function () {
                 expect(remote.pullRequests()).to.have.length(1);
             });
 
+            it("a free slot the queue is owed: 409 with the CLI's words and how to queue here; with wait, 202 queued behind the waiter", async () => {
+                const owed = await stackAfter(
+                    [...[1, 2, 3, 5, 6, 7, 8].map((n): [string[]] => [claimOf(`JOB-10${n}`, `user${n}`, ["--slot", String(n)])]), [[...claimOf("JOB-200", "erin"), "--wait"]], [["release", "1", "--no-promote"]]],
+                    held,
+                );
+                await serve(owed);
+                const refs = remote.refs();
+                const plain = await call(`${server.url}/api/staging/slots`, "PUT", { token: admin, body: fields });
+                expect(plain.status, plain.text).to.equal(409);
+                const cli = (await cliOn(owed, argsOf(fields))).stderr.split("\n").filter((l) => l !== "" && !l.startsWith("warning:"));
+                expect(cli[0]).to.equal("pool qa has 1 free slot (staging-1) and 1 task waiting for it ahead of you; the queue goes first:");
+                expect(plain.json.lines).to.deep.equal([...cli, API_WAIT_HINT]);
+                expect(remote.refs()).to.equal(refs);
+                const queued = await call<WriteResult>(`${server.url}/api/staging/slots`, "PUT", { token: admin, body });
+                expect(queued.status, queued.text).to.equal(202);
+                expect(queued.json).to.include({ slot_id: null, waitlist_position: 2, branch: "slots/wait-job-99" });
+                expect(remote.fileAt("slots/wait-job-99")).to.equal((await cliOn(owed, cliArgs)).file);
+            });
+
             it("a pool with a free slot: claims it, as slots claim --wait does", async () => {
                 await serve(held);
                 const r = await call<WriteResult>(`${server.url}/api/staging/slots`, "PUT", { token: admin, body });
