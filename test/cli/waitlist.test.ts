@@ -195,22 +195,24 @@ describe("slots waitlist", () => {
             expect(again.stdout).to.equal("No slot of a pool with waiters is free; nothing to promote.\n");
             expect(stackText(dir)).to.equal(after);
         });
-        it("fills only its own pool's slots: a staging waiter never takes a qa slot", async () => {
-            const dir = await project([...FULL, claim("REL-1", ["--pool", "staging"]), wait("REL-2", ["--pool", "staging", "--commit", COMMIT]), ["release", "2"]]);
-            const before = stackText(dir);
-            const r = await run(dir, ["promote"]);
-            expect(r.code).to.equal(0);
-            expect(r.stdout).to.equal("No slot of a pool with waiters is free; nothing to promote.\n");
-            expect(stackText(dir)).to.equal(before);
-        });
-        it("with an empty waitlist says so and writes nothing", async () => {
-            const dir = await project([claim("JOB-1")]);
-            const before = stackText(dir);
-            const r = await run(dir, ["promote"]);
-            expect(r.code).to.equal(0);
-            expect(r.stdout).to.equal("The waitlist is empty; nothing to promote.\n");
-            expect(stackText(dir)).to.equal(before);
-        });
+        const idle: { name: string; setup: string[][]; says: string }[] = [
+            {
+                name: "fills only its own pool's slots: a staging waiter never takes a qa slot",
+                setup: [...FULL, claim("REL-1", ["--pool", "staging"]), wait("REL-2", ["--pool", "staging", "--commit", COMMIT]), ["release", "2"]],
+                says: "No slot of a pool with waiters is free; nothing to promote.\n",
+            },
+            { name: "with an empty waitlist says so", setup: [claim("JOB-1")], says: "The waitlist is empty; nothing to promote.\n" },
+        ];
+        for (const c of idle) {
+            it(`${c.name}, and writes nothing`, async () => {
+                const dir = await project(c.setup);
+                const before = stackText(dir);
+                const r = await run(dir, ["promote"]);
+                expect(r.code).to.equal(0);
+                expect(r.stdout).to.equal(c.says);
+                expect(stackText(dir)).to.equal(before);
+            });
+        }
         it("wait, release --no-promote and promote give the file of a release with promotion", async () => {
             const promoted = await project(owed);
             expect((await run(promoted, ["promote"], { now: LATER })).code).to.equal(0);
