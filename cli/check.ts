@@ -12,6 +12,7 @@ import { CHECK_HELP } from "./help";
 import { Io } from "./io";
 import { Stack, analyse, errorsOf, problemLine, readStack } from "./stack";
 import { stackFileAt } from "./revision";
+import { hostConfigChanges } from "../offline/configChanges";
 
 /** One line of the check's report. */
 interface Finding {
@@ -106,10 +107,12 @@ export async function checkCommand(argv: readonly string[], io: Io): Promise<num
 
     const errors: Problem[] = [...errorsOf(stack)];
     const warnings: Problem[] = [];
-    // With --base, --strict holds the pull request to account for its own claims only: a stale
-    // claim elsewhere stays a warning, so yesterday's green check does not turn red overnight.
+    // With --base, --strict holds the pull request to account for what it changes only: a stale
+    // claim elsewhere stays a warning, so yesterday's green check does not turn red overnight;
+    // a warning about the host settings (no slot) is its own when it changes a host setting.
+    const hostChanged = base === undefined || base.stack === undefined || hostConfigChanges({ text: base.stack.text, name: stack.name }, { text: stack.text, name: stack.name }).length > 0;
     for (const w of stack.result.warnings) {
-        const own = w.slot === undefined || changed === undefined || changed.has(w.slot);
+        const own = changed === undefined || (w.slot === undefined ? hostChanged : changed.has(w.slot));
         (strict && own ? errors : warnings).push(w);
     }
     if (base && rev !== undefined) {

@@ -16,7 +16,7 @@ import { RawClaim, claimsOf, diffClaims } from "./diff";
 import { branchHead } from "./git";
 import { CLAIM_HELP, EXTEND_HELP, PROMOTE_HELP, REDEPLOY_HELP, RELEASE_HELP, REPOINT_HELP } from "./help";
 import { Io, UsageError, UserError } from "./io";
-import { promotableSlots } from "./list";
+import { owedSlots, promotableSlots } from "./list";
 import { checkPullRequest, editBranch, openPullRequest } from "./pullRequest";
 import { Edited, Stack, editStack, readStack, requireSettings } from "./stack";
 import { applyRelease, askHeads, planRelease, queueLines, releaseWithPromotion, waitingFor } from "./waitlist";
@@ -48,33 +48,60 @@ function freeSlotsOf(settings: Settings, pool: string, base: BaseClaims | undefi
     return (settings.pools[pool] ?? []).filter((s) => !settings.claims.has(s) && !base?.claims.has(s));
 }
 
+/** The waiters ahead of `task`: the whole queue, or the entries before its own when it waits. */
+function waitersAhead(settings: Settings, task: string): WaitEntry[] {
+    const own = settings.waitlist.findIndex((w) => taskKey(w.task) === taskKey(task));
+    return own < 0 ? [...settings.waitlist] : settings.waitlist.slice(0, own);
+}
+
+type SlotRequest = { task: string; pool: string; slot?: number; aheadOfQueue?: boolean };
+
 /**
- * The waiters of `pool` ahead of `task`: all of them, or those before it when the task waits in
- * that pool itself. The queue goes first: a free slot is anybody's only when more slots are free
- * than tasks wait ahead (a release with --no-promote, or a skipped waiter, can leave one so).
+ * Where a request stands with the queue. The queue goes first: the free slots of the pool that
+ * a promotion would give to the tasks waiting ahead (owedSlots, so overlapping pools count as
+ * `slots promote` and `release` fill them) are theirs; the rest are anybody's.
  */
-export function queueAhead(settings: Settings, task: string, pool: string): WaitEntry[] {
-    const waiters = settings.waitlist.filter((w) => w.pool === pool);
-    const own = waiters.findIndex((w) => taskKey(w.task) === taskKey(task));
-    return own < 0 ? waiters : waiters.slice(0, own);
-}
-
-/** Whether the request finds no slot it may take: every slot is held, or the queue ahead takes every free one. */
-function noSlotFor(settings: Settings, request: { task: string; pool: string; aheadOfQueue?: boolean }, base: BaseClaims | undefined): boolean {
-    const free = freeSlotsOf(settings, request.pool, base).length;
-    return free === 0 || (request.aheadOfQueue !== true && queueAhead(settings, request.task, request.pool).length >= free);
-}
-
-/** Refuses a claim of a free slot that the tasks waiting ahead in its pool are owed. */
-function refuseQueueJump(settings: Settings, request: { task: string; pool: string; aheadOfQueue?: boolean }, base: BaseClaims | undefined): void {
-    if (!noSlotFor(settings, request, base)) return;
+function queueStanding(settings: Settings, request: SlotRequest, base: BaseClaims | undefined): { free: number[]; available: number[]; owed: Map<number, WaitEntry> } {
     const free = freeSlotsOf(settings, request.pool, base);
-    const ahead = queueAhead(settings, request.task, request.pool);
+    const owed = owedSlots(settings, waitersAhead(settings, request.task), base);
+    return { free, available: free.filter((s) => !owed.has(s)), owed };
+}
+
+/** Whether the request finds no slot it may take: every slot is held, or the queue ahead is owed every free one. */
+function noSlotFor(settings: Settings, request: SlotRequest, base: BaseClaims | undefined): boolean {
+    const { free, available } = queueStanding(settings, request, base);
+    return free.length === 0 || (request.aheadOfQueue !== true && available.length === 0);
+}
+
+/** The slot the queue is owed, and the waiter it goes to, when `slot` (default: the lowest free one) is owed. */
+function owedTo(settings: Settings, request: SlotRequest, base: BaseClaims | undefined, slot: number): WaitEntry | undefined {
+    return queueStanding(settings, request, base).owed.get(slot);
+}
+
+/** Refuses a claim of a free slot that the tasks waiting ahead are owed (none with --ahead-of-queue). */
+function refuseQueueJump(settings: Settings, request: SlotRequest, base: BaseClaims | undefined): void {
+    if (request.aheadOfQueue === true) return;
+    const { free, available, owed } = queueStanding(settings, request, base);
+    const unwait = "a waiter whose branch is gone stays queued until slots unwait --task T";
+    const last = (queue: string): string => `slots promote moves the waiters into the free slots (${unwait}); ${queue} to queue behind them; or, for what cannot wait, claim anyway with --ahead-of-queue and say why in the pull request`;
+    if (request.slot !== undefined) {
+        const w = owed.get(request.slot);
+        if (!w) return;
+        if (available.length > 0) {
+            throw new UserError([
+                `${id(request.slot)} is owed to ${w.task} (${w.owner}, ${w.branch}), waiting for pool ${w.pool} since ${w.requestedAt}; the queue goes first. Free for you: ${available.map(id).join(", ")} (leave out --slot to take the lowest)`,
+            ]);
+        }
+    } else if (available.length > 0) {
+        return;
+    }
+    const waiters = [...new Set(free.map((s) => owed.get(s)).filter((w): w is WaitEntry => w !== undefined))];
+    const ahead = waitersAhead(settings, request.task).filter((w) => w.pool === request.pool || waiters.includes(w));
     const slots = `${free.length} free slot${free.length === 1 ? "" : "s"} (${free.map(id).join(", ")})`;
     throw new UserError([
         `pool ${request.pool} has ${slots} and ${ahead.length} task${ahead.length === 1 ? "" : "s"} waiting for ${free.length === 1 ? "it" : "them"} ahead of you; the queue goes first:`,
-        ...ahead.map((w, i) => `  ${i + 1}. ${w.task} (${w.owner}, ${w.branch}), waiting since ${w.requestedAt}`),
-        "slots promote moves the waiters into the free slots; add --wait to queue behind them; or, for what cannot wait, claim anyway with --ahead-of-queue and say why in the pull request",
+        ...ahead.map((w, i) => `  ${i + 1}. ${w.task} (${w.owner}, ${w.branch}), waiting${w.pool === request.pool ? "" : ` for pool ${w.pool}`} since ${w.requestedAt}`),
+        last(request.slot === undefined ? "add --wait" : "leave out --slot and add --wait"),
     ]);
 }
 
@@ -83,7 +110,7 @@ function refuseQueueJump(settings: Settings, request: { task: string; pool: stri
  * at `base` (the base branch's stack file) counts as held too, so claims made in two pull
  * requests do not both take the same slot.
  */
-export function chooseSlot(settings: Settings, request: { task: string; pool: string; slot?: number; aheadOfQueue?: boolean }, base?: BaseClaims): number {
+export function chooseSlot(settings: Settings, request: SlotRequest, base?: BaseClaims): number {
     const { claims, pools, slotCount } = settings;
     for (const [slot, c] of claims) {
         if (taskKey(c.task) === taskKey(request.task)) {
@@ -117,20 +144,21 @@ export function chooseSlot(settings: Settings, request: { task: string; pool: st
         refuseQueueJump(settings, request, base);
         return slot;
     }
-    const free = freeSlotsOf(settings, request.pool, base)[0];
-    if (free !== undefined) refuseQueueJump(settings, request, base);
-    if (free === undefined) {
-        const ahead = waitingFor(settings, request.pool);
-        throw new UserError([
-            `pool ${request.pool} has no free slot; add --wait to queue; ${ahead} ahead of you. Or ask a holder whether they are done (slots release N frees one):`,
-            ...members.map((s) => {
-                const c = claims.get(s);
-                if (!c) return `  ${heldAtBase(base, s) ?? id(s)}`;
-                return `  ${id(s)}: ${c.owner} for ${c.task}, ${c.branch}, since ${c.claimedAt}${c.longRunning ? ` (long-running: ${c.longRunning})` : ""}`;
-            }),
-        ]);
+    const standing = queueStanding(settings, request, base);
+    if (standing.free.length > 0) {
+        refuseQueueJump(settings, request, base);
+        // The lowest slot nobody ahead is owed; with --ahead-of-queue, an owed one only when no other is free.
+        return standing.available[0] ?? standing.free[0];
     }
-    return free;
+    const ahead = waitingFor(settings, request.pool);
+    throw new UserError([
+        `pool ${request.pool} has no free slot; add --wait to queue; ${ahead} ahead of you. Or ask a holder whether they are done (slots release N frees one):`,
+        ...members.map((s) => {
+            const c = claims.get(s);
+            if (!c) return `  ${heldAtBase(base, s) ?? id(s)}`;
+            return `  ${id(s)}: ${c.owner} for ${c.task}, ${c.branch}, since ${c.claimedAt}${c.longRunning ? ` (long-running: ${c.longRunning})` : ""}`;
+        }),
+    ]);
 }
 
 function nextStep(name: string): string {
@@ -372,7 +400,11 @@ export async function claimCommand(argv: readonly string[], io: Io): Promise<num
     const edited = await editStack(io, args.stack, (fresh: Stack) => applyClaim(fresh, claim));
     const url = edited.after.result.settings ? slotLayout(edited.outcome, edited.after.result.settings.domain).url : "";
     const ends = typeof claim.values.expiresAt === "string" ? ` (expires ${claim.values.expiresAt})` : "";
-    await finishEdit(io, edited, `Claimed ${id(edited.outcome)} for ${request.task}${url ? `: ${url}` : ""}${ends}`, pr, `Claim ${id(edited.outcome)} for ${request.task}`);
+    // Passing the queue is said where the reviewer reads it: the commit, the pull request's title and the output.
+    const before = edited.before.result.settings;
+    const passed = aheadOfQueue && before ? owedTo(before, request, claim.base, edited.outcome) : undefined;
+    const jump = passed ? ` ahead of the queue (owed to ${passed.task}, waiting since ${passed.requestedAt})` : "";
+    await finishEdit(io, edited, `Claimed ${id(edited.outcome)} for ${request.task}${jump}${url ? `: ${url}` : ""}${ends}`, pr, `Claim ${id(edited.outcome)} for ${request.task}${jump}`);
     return 0;
 }
 

@@ -208,16 +208,18 @@ Usage: slots check [--strict] [--base REV] [--offline] [--json] [--stack NAME]
 Lists every problem in the stack file at once, with its line: every rule runs on every run. Each
 claimed commit must exist in the configured repository (when it cannot be reached, one warning
 line says the commits were not verified). Exits 1 on any error; with --strict also on warnings:
-stale claims (over 24 hours with no long-running note, or past their expiresAt) and adminCidrs
-wider than /16 (IPv4) or /32 (IPv6). Suits a pre-commit hook.
+stale claims (over 24 hours with no long-running note, or past their expiresAt), adminCidrs
+wider than /16 (IPv4) or /32 (IPv6), and a data reset the database's TLS settings would refuse.
+Suits a pre-commit hook.
 
 With --base REV (a pull request's base), --strict fails only for claims this change adds or
-alters, and stale claims elsewhere stay warnings; only those claims' commits are looked up; and
+alters, and stale claims elsewhere stay warnings; a warning about the host settings fails only a
+change that touches a host setting; only the changed claims' commits are looked up; and
 a slot or task claimed both here and on REV since this branch started is an error that says how
 to fix it.
 
 Options:
-  --strict              treat warnings (stale claims, wide adminCidrs) as errors
+  --strict              treat warnings (stale claims, wide adminCidrs, ...) as errors
   --base REV            judge the change against this git revision (e.g. origin/main)
   --offline             do not ask the repository whether the commits exist
   --json                {"file","ok","base","changedSlots","problems":[{"level","slot","field","line","message"}]}

@@ -3,7 +3,7 @@
 
 import { catalogue } from "../components/catalogue";
 import { hostOfSlot } from "../components/hosts";
-import { DEFAULTS, Settings } from "../components/settings";
+import { DEFAULTS, Settings, WaitEntry } from "../components/settings";
 import { staleness } from "../components/validation";
 import { parseCommand } from "./args";
 import { LIST_HELP } from "./help";
@@ -92,6 +92,24 @@ export function promotableSlots(settings: Settings, base?: { readonly claims: Re
         for (const s of settings.pools[pool] ?? []) if (!settings.claims.has(s) && base?.claims.has(s) !== true) slots.add(s);
     }
     return [...slots].sort((a, b) => a - b);
+}
+
+/**
+ * The free slots the queue is owed, as a promotion would place `waiters` (default: the whole
+ * queue): each slot of promotableSlots, in slot order, to the first waiter not placed yet whose
+ * pool holds it (cli/waitlist.ts planRelease, counting every waiter whatever its branch). Slot →
+ * the waiter it is owed to.
+ */
+export function owedSlots(settings: Settings, waiters: readonly WaitEntry[] = settings.waitlist, base?: { readonly claims: ReadonlyMap<number, unknown> }): Map<number, WaitEntry> {
+    const owed = new Map<number, WaitEntry>();
+    const placed = new Set<number>();
+    for (const slot of promotableSlots(settings, base)) {
+        const i = waiters.findIndex((w, j) => !placed.has(j) && settings.pools[w.pool]?.includes(slot) === true);
+        if (i < 0) continue;
+        placed.add(i);
+        owed.set(slot, waiters[i]);
+    }
+    return owed;
 }
 
 /** The waitlist as text lines: position, pool position, who, what, how long. */
@@ -273,7 +291,7 @@ export async function listCommand(argv: readonly string[], io: Io): Promise<numb
     if (stale.length > 0) {
         text += ` Stale (past their end, or over ${DEFAULTS.staleAfterHours}h with no long-running note): ${stale.map((r) => r.id).join(", ")}; release them or extend them (slots extend N --long-running "why" --until DATE).`;
     }
-    const owed = settings.waitlist.length > 0 ? promotableSlots(settings) : [];
+    const owed = [...owedSlots(settings).keys()];
     const promote = owed.length > 0 ? `Free while tasks wait for them: ${owed.map((n) => `staging-${n}`).join(", ")}; slots promote moves the waiters in.\n` : "";
     io.stdout(`${text}\n${renderWaitlist(waitRows(settings, io.now()))}${promote}`);
     return 0;

@@ -871,11 +871,11 @@ export function validateSettings(raw: Readonly<Record<string, unknown>>, now: Da
     const volumesOnNewTask = dataPolicy(c, "volumesOnNewTask", raw.volumesOnNewTask);
     // The deploy script refuses a data reset it cannot verify: an existing instance's CA never
     // reaches the droplet, so the reset's psql has none for verify-ca/verify-full
-    // (components/scripts/deploy.sh, reset_settings). Said here, before a claim meets it.
+    // (components/scripts/deploy.sh, psql_settings). Said here, before a claim meets it.
     if (postgres.mode === "existing" && postgres.sslmode !== "require" && databaseOnNewTask === "reset") {
         c.warn(
             "databaseOnNewTask",
-            `postgres.sslmode is ${postgres.sslmode} on an existing instance, whose CA the droplet does not have, so the deployment refuses every database reset (a new task, a resetDatabase bump); set databaseOnNewTask: keep, or postgres.sslmode: require, in a host change of its own`,
+            `postgres.sslmode is ${postgres.sslmode} on an existing instance, whose CA the droplet does not have, so the deployment refuses every database reset (a new task, a resetDatabase bump); set databaseOnNewTask: keep (and bump no claim's resetDatabase), or postgres.sslmode: require, in a host change of its own`,
         );
     }
     const seedCommand = validateSeedCommand(c, raw.seedCommand);

@@ -11,6 +11,7 @@
 
 import { slotLayout } from "../components/catalogue";
 import { Claim, DEFAULTS, Settings } from "../components/settings";
+import { taskKey } from "../components/validation";
 import { ClaimRequest, PreparedClaim, applyClaim, applyWait, describeEdit, prepareClaim } from "../cli/claims";
 import { RawClaim, claimsOf, diffClaims } from "../cli/diff";
 import { git } from "../cli/git";
@@ -135,6 +136,7 @@ export class Writer {
                 };
                 const claim: PreparedClaim = await userStep(422, () => prepareClaim(io, this.options.stack, request));
                 if (claim.queue) return queue(claim);
+                await this.refuseOpenQueueBranch(io, editBranch("wait", request.task), request.task);
                 try {
                     const edited = await userStep(409, () => editStack(io, this.options.stack, (fresh: Stack) => applyClaim(fresh, claim, view)));
                     return { edited, branch: editBranch("claim", request.task), message: `Claim ${id(edited.outcome)} for ${request.task}` };
@@ -174,7 +176,7 @@ export class Writer {
             const p = pending.find((c) => c.slot === request.slot);
             if (p) throw new Refusal(409, [`${id(p.slot)} has a change waiting for review in ${waiting(p, this.pullRequests)}; pick another slot, or ${WAIT}`]);
         }
-        const sameTask = pending.find((c) => typeof c.after?.task === "string" && c.after.task.toLowerCase() === request.task.toLowerCase());
+        const sameTask = pending.find((c) => typeof c.after?.task === "string" && taskKey(c.after.task) === taskKey(request.task));
         if (sameTask) {
             throw new Refusal(409, [`task ${request.task} already has a claim waiting for review: ${id(sameTask.slot)} in ${waiting(sameTask, this.pullRequests)}; one slot per task`]);
         }
@@ -195,7 +197,9 @@ export class Writer {
                 resetDatabase: 0,
             });
         }
-        return { ...settings, claims };
+        // A waiter whose claim is in review no longer waits ahead of anybody (cli/claims.ts queueStanding).
+        const claiming = new Set(pending.map((p) => p.after?.task).filter((t): t is string => typeof t === "string").map(taskKey));
+        return { ...settings, claims, waitlist: settings.waitlist.filter((w) => !claiming.has(taskKey(w.task))) };
     }
 
     /**
@@ -265,13 +269,18 @@ export class Writer {
     }
 
     /** Refuses when `branch` is on the remote and not merged into the base branch. */
-    private async refuseOpenQueueBranch(io: Io, branch: string): Promise<void> {
+    private async refuseOpenQueueBranch(io: Io, branch: string, claiming?: string): Promise<void> {
         const there = await git(io, ["rev-parse", "--verify", "-q", `refs/remotes/origin/${branch}`]);
         if (there.code !== 0) return;
         const merged = await git(io, ["merge-base", "--is-ancestor", `refs/remotes/origin/${branch}`, `refs/remotes/origin/${this.options.remote.baseBranch}`]);
         if (merged.code === 0) return;
         const url = this.pullRequests.get(branch);
-        throw new Refusal(409, [`branch ${branch} already queues this task, waiting for review${url ? ` in pull request ${url}` : ""}; ${WAIT}`]);
+        const review = `waiting for review${url ? ` in pull request ${url}` : ""}`;
+        if (claiming !== undefined) {
+            // Both merged, the task would hold a slot and wait at once: the stack file would be refused.
+            throw new Refusal(409, [`task ${claiming} is being queued on ${branch}, ${review}; let that pull request merge and claim again (the claim takes the task out of the queue), or close it and delete its branch first`]);
+        }
+        throw new Refusal(409, [`branch ${branch} already queues this task, ${review}; ${WAIT}`]);
     }
 
     /**

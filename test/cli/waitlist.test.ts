@@ -117,9 +117,9 @@ describe("slots waitlist", () => {
             {
                 name: "a claim of the lowest free slot",
                 argv: claim("JOB-5"),
-                says: [/^pool qa has 1 free slot \(staging-2\) and 2 tasks waiting for it ahead of you; the queue goes first:$/m, /^ {2}1\. JOB-3 \(bob, feature\/search\), waiting since 2026-11-23T12:00:00Z$/m, /^ {2}2\. JOB-4 /m, /slots promote moves the waiters into the free slots; add --wait to queue behind them; or, for what cannot wait, claim anyway with --ahead-of-queue/],
+                says: [/^pool qa has 1 free slot \(staging-2\) and 2 tasks waiting for it ahead of you; the queue goes first:$/m, /^ {2}1\. JOB-3 \(bob, feature\/search\), waiting since 2026-11-23T12:00:00Z$/m, /^ {2}2\. JOB-4 /m, /^slots promote moves the waiters into the free slots \(a waiter whose branch is gone stays queued until slots unwait --task T\); add --wait to queue behind them; or, for what cannot wait, claim anyway with --ahead-of-queue and say why in the pull request$/m],
             },
-            { name: "a claim of the free slot by number", argv: claim("JOB-5", ["--slot", "2"]), says: [/^pool qa has 1 free slot \(staging-2\) and 2 tasks waiting/m] },
+            { name: "a claim of the free slot by number", argv: claim("JOB-5", ["--slot", "2"]), says: [/^pool qa has 1 free slot \(staging-2\) and 2 tasks waiting/m, /; leave out --slot and add --wait to queue behind them;/] },
             { name: "the second waiter's own claim: one task is ahead of it", argv: claim("JOB-4"), says: [/^pool qa has 1 free slot \(staging-2\) and 1 task waiting for it ahead of you/m, /^ {2}1\. JOB-3 /m] },
         ];
         for (const c of refusals) {
@@ -147,10 +147,11 @@ describe("slots waitlist", () => {
             expect(tasks(stackText(dir))).to.deep.equal({ "1": "JOB-1" });
             expect(queue(stackText(dir))).to.deep.equal(["JOB-3", "JOB-4", "JOB-5"]);
         });
-        it("--ahead-of-queue takes the slot and leaves the queue as it was", async () => {
+        it("--ahead-of-queue takes the slot, says whom it passed, and leaves the queue as it was", async () => {
             const dir = await project(owed);
             const r = await run(dir, claim("JOB-5", ["--ahead-of-queue"]));
             expect(r.code, r.stderr).to.equal(0);
+            expect(r.stdout).to.match(/^Claimed staging-2 for JOB-5 ahead of the queue \(owed to JOB-3, waiting since 2026-11-23T12:00:00Z\): https:\/\/staging-2\./m);
             expect(tasks(stackText(dir))).to.deep.equal({ "1": "JOB-1", "2": "JOB-5" });
             expect(queue(stackText(dir))).to.deep.equal(["JOB-3", "JOB-4"]);
         });
@@ -164,12 +165,27 @@ describe("slots waitlist", () => {
         });
         it("more free slots than waiters: the rest are anybody's", async () => {
             const dir = await project([...FULL, wait("JOB-3", ["--commit", COMMIT]), ["release", "1", "--no-promote"], ["release", "2", "--no-promote"]]);
+            // slots list and a claim of slot 1 agree: the first waiter is owed the lowest free slot, as promote would give it.
+            expect((await run(dir, ["list"])).stdout).to.contain("Free while tasks wait for them: staging-1; slots promote moves the waiters in.");
+            const owed = await run(dir, claim("JOB-5", ["--slot", "1"]));
+            expect(owed.code).to.equal(1);
+            expect(owed.stderr).to.match(/^staging-1 is owed to JOB-3 \(bob, feature\/search\), waiting for pool qa since 2026-11-23T12:00:00Z; the queue goes first\. Free for you: staging-2 \(leave out --slot to take the lowest\)$/m);
             const r = await run(dir, claim("JOB-5"));
             expect(r.code, r.stderr).to.equal(0);
-            expect(tasks(stackText(dir))).to.deep.equal({ "1": "JOB-5" });
+            expect(tasks(stackText(dir))).to.deep.equal({ "2": "JOB-5" });
             // Now one slot is free and one task waits: that one is owed.
             const before = stackText(dir);
             refused(await run(dir, claim("JOB-6")), dir, before);
+        });
+        it("overlapping pools: a slot that a waiter of another pool is owed is refused, as promote would give it to that waiter", async () => {
+            const overlapping = SMALL.replace("qa: [1, 2]", "qa: [1, 2]\n    hotfix: [2]");
+            const dir = await project([...FULL, wait("HOT-1", ["--pool", "hotfix", "--commit", COMMIT]), ["release", "2", "--no-promote"]], overlapping);
+            const before = stackText(dir);
+            const r = await run(dir, claim("JOB-5"));
+            refused(r, dir, before);
+            expect(r.stderr).to.match(/^pool qa has 1 free slot \(staging-2\) and 1 task waiting for it ahead of you; the queue goes first:\n {2}1\. HOT-1 \(bob, feature\/search\), waiting for pool hotfix since /m);
+            expect((await run(dir, ["promote"])).code).to.equal(0);
+            expect(tasks(stackText(dir))).to.deep.equal({ "1": "JOB-1", "2": "HOT-1" });
         });
         it("waiters of another pool do not hold back this pool's free slot", async () => {
             const dir = await project([...FULL, claim("REL-1", ["--pool", "staging"]), wait("REL-2", ["--pool", "staging", "--commit", COMMIT]), ["release", "2"]]);
@@ -483,6 +499,23 @@ describeNeeds(["git"], "slots waitlist with git", () => {
         expect((await run(dir, ["diff"])).stdout).to.contain("waitlist: reordered: JOB-6, JOB-5, JOB-7");
     });
 
+    it("check --strict --base holds a warning about the host settings against a host change only, not against a claim", async () => {
+        const wide = SMALL.replace("    - 203.0.113.0/24\n", "    - 0.0.0.0/2\n");
+        const dir = await project([], wide);
+        git(dir, "init", "-q");
+        git(dir, "add", ".");
+        git(dir, "commit", "-q", "-m", "stack");
+        const strict = ["check", "--strict", "--offline", "--base", "HEAD"];
+        expect((await run(dir, ["check", "--strict", "--offline"])).code, "without --base every warning counts").to.equal(1);
+        expect((await run(dir, claim("JOB-1"))).code).to.equal(0);
+        const claimOnly = await run(dir, strict);
+        expect(claimOnly.code, claimOnly.stderr).to.equal(0);
+        expect(claimOnly.stderr).to.match(/^warning: .*adminCidrs\[0\]: "0\.0\.0\.0\/2" lets 1,073,741,824 addresses reach SSH/m);
+        writeFileSync(`${dir}/Pulumi.staging.yaml`, stackText(dir).replace("  staging-slots:region: nyc3\n", "  staging-slots:region: nyc3\n  staging-slots:deployTimeoutSeconds: 900\n"));
+        const hostChange = await run(dir, strict);
+        expect(hostChange.code, hostChange.stderr).to.equal(1);
+        expect(hostChange.stderr).to.match(/^Pulumi\.staging\.yaml:\d+: staging-slots:adminCidrs\[0\]: "0\.0\.0\.0\/2" lets/m);
+    });
     it("check --strict fails on an expired claim only when the change touches it (--base)", async () => {
         const dir = await project([claim("JOB-1", ["--until", "2h"]), claim("JOB-2")]);
         git(dir, "init", "-q");

@@ -302,7 +302,7 @@ describe("the data policy against an existing instance's TLS", () => {
                 return;
             }
             expect(warnings).to.have.length(1);
-            expect(warnings[0].message).to.match(/^postgres\.sslmode is verify-(ca|full) on an existing instance, whose CA the droplet does not have, so the deployment refuses every database reset .*; set databaseOnNewTask: keep, or postgres\.sslmode: require, in a host change of its own$/);
+            expect(warnings[0].message).to.match(/^postgres\.sslmode is verify-(ca|full) on an existing instance, whose CA the droplet does not have, so the deployment refuses every database reset .*; set databaseOnNewTask: keep \(and bump no claim's resetDatabase\), or postgres\.sslmode: require, in a host change of its own$/);
         });
     }
 });

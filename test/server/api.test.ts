@@ -368,6 +368,32 @@ describeNeeds(["git"], "slots serve: the API", function () {
                 expect(remote.fileAt("slots/wait-job-99")).to.equal((await cliOn(owed, cliArgs)).file);
             });
 
+            it("a claim while the task's queue pull request is in review: 409, nothing pushed (both merged, the task would hold a slot and wait)", async () => {
+                const full = await fullPool();
+                await serve(full);
+                expect((await call(`${server.url}/api/staging/slots`, "PUT", { token: admin, body })).status).to.equal(202);
+                remote.commitOnMain(await stackAfter([[["release", "1", "--no-promote"]]], full), "Release staging-1");
+                const refs = remote.refs();
+                const claimNow = await call(`${server.url}/api/staging/slots`, "PUT", { token: admin, body: fields });
+                expect(claimNow.status, claimNow.text).to.equal(409);
+                expect(claimNow.json.error).to.equal(
+                    "task JOB-99 is being queued on slots/wait-job-99, waiting for review in pull request https://github.com/justapply/staging-slots/pull/1; let that pull request merge and claim again (the claim takes the task out of the queue), or close it and delete its branch first",
+                );
+                expect(remote.refs()).to.equal(refs);
+                expect(remote.pullRequests()).to.have.length(1);
+            });
+
+            it("a waiter whose own claim is in review waits ahead of nobody: the next claim takes the other free slot", async () => {
+                const owed = await stackAfter([[[...claimOf("JOB-200", "erin"), "--wait"]], [["release", "1", "--no-promote"]], [["release", "2", "--no-promote"]]], await fullPool());
+                await serve(owed);
+                const first = await call<WriteResult>(`${server.url}/api/staging/slots`, "PUT", { token: admin, body: { owner: "erin", task: "JOB-200", branch: "feature/login", commit_sha: COMMIT } });
+                expect(first.status, first.text).to.equal(202);
+                expect(first.json).to.include({ slot_id: 1, branch: "slots/claim-job-200" });
+                const next = await call<WriteResult>(`${server.url}/api/staging/slots`, "PUT", { token: admin, body: fields });
+                expect(next.status, next.text).to.equal(202);
+                expect(next.json).to.include({ slot_id: 2, branch: "slots/claim-job-99" });
+            });
+
             it("a pool with a free slot: claims it, as slots claim --wait does", async () => {
                 await serve(held);
                 const r = await call<WriteResult>(`${server.url}/api/staging/slots`, "PUT", { token: admin, body });
