@@ -4,6 +4,7 @@
 
 import { RawClaim, claimsOf } from "./diff";
 import { git } from "./git";
+import { UserError } from "./io";
 import { stackFileAt } from "./revision";
 import { Stack, analyse } from "./stack";
 
@@ -22,7 +23,13 @@ export interface BaseClaims {
 type Env = Readonly<Record<string, string | undefined>>;
 
 async function hasRevision(cwd: string, rev: string, env: Env): Promise<boolean> {
-    return (await git({ cwd, env }, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`])).code === 0;
+    try {
+        return (await git({ cwd, env }, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`])).code === 0;
+    } catch (e) {
+        // Without git there is no base branch to ask: the working tree is all there is.
+        if (e instanceof UserError) return false;
+        throw e;
+    }
 }
 
 /**

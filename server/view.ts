@@ -250,7 +250,8 @@ export function inReview(settings: Settings, pending: readonly PendingChange[], 
     return [...out]
         .map(([branch, e]) => ({
             branch,
-            action: /^slots\/([a-z]+)-/.exec(branch)?.[1] ?? "edit",
+            // slots/<action>-<subject> (cli/pullRequest.ts editBranch), or the expiry workflow's slots/expire.
+            action: /^slots\/([a-z]+)(?:-|$)/.exec(branch)?.[1] ?? "edit",
             pull_request_url: pullRequests.get(branch) ?? null,
             slot_ids: [...new Set(e.slot_ids)].sort((a, b) => a - b),
             queued: e.queued,

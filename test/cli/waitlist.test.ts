@@ -195,6 +195,14 @@ describe("slots waitlist", () => {
         });
     });
 
+    it("claims without git installed: no base branch to ask, the commit not verified, the claim written", async () => {
+        const dir = await project([]);
+        const r = await run(dir, claim("JOB-1"), { env: { PATH: "/nonexistent" } });
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stderr).to.match(/^warning: --commit: .*not verified/m);
+        expect(tasks(stackText(dir))).to.deep.equal({ "1": "JOB-1" });
+    });
+
     describe("promote", () => {
         const owed = [...FULL, wait("JOB-3", ["--commit", COMMIT]), wait("JOB-4", ["--commit", OTHER]), ["release", "2", "--no-promote"]];
         it("moves the first waiter into the free slot, as a release would, and a second run has nothing to do", async () => {

@@ -126,7 +126,10 @@ describe("dashboard: pure parts", () => {
         it("shows a change waiting for review as a link to its pull request, and no Release button", () => {
             const view = apiSlots({
                 ...base,
-                pending: [{ slot: 2, branch: "slots/claim-job-5", change: "claimed", summary: "staging-2: Available → In Use by <b>eve</b>", after: null }],
+                pending: [
+                    { slot: 2, branch: "slots/claim-job-5", change: "claimed", summary: "staging-2: Available → In Use by <b>eve</b>", after: null },
+                    { slot: 3, branch: "slots/expire", change: "released", summary: "staging-3: In Use by bob for JOB-3 → Available", after: null },
+                ],
                 pullRequests: new Map([["slots/claim-job-5", "https://github.com/justapply/staging-slots/pull/5"]]),
             });
             const html = renderSlots(view);
@@ -155,7 +158,10 @@ describe("dashboard: pure parts", () => {
             const view = apiSlots({
                 ...base,
                 settings: { ...settings, waitlist },
-                pending: [{ slot: 2, branch: "slots/claim-job-5", change: "claimed", summary: "staging-2: Available → In Use by <b>eve</b>", after: null }],
+                pending: [
+                    { slot: 2, branch: "slots/claim-job-5", change: "claimed", summary: "staging-2: Available → In Use by <b>eve</b>", after: null },
+                    { slot: 3, branch: "slots/expire", change: "released", summary: "staging-3: In Use by bob for JOB-3 → Available", after: null },
+                ],
                 waits: [
                     { branch: "slots/wait-job-8", waiter: { task: "JOB-8", owner: "<i>kim</i>" }, pool: "qa", summary: "waitlist: JOB-8 joins" },
                     { branch: "slots/wait-job-8", waiter: { task: "JOB-9", owner: "lee" }, pool: "qa", summary: "waitlist: JOB-9 joins" },
@@ -165,6 +171,7 @@ describe("dashboard: pure parts", () => {
             });
             expect(view.in_review.map((r) => [r.branch, r.action, r.slot_ids, r.queued.map((q) => `${q.task} ${q.pool} #${q.pool_position}`), r.pull_request_url])).to.deep.equal([
                 ["slots/claim-job-5", "claim", [2], [], null],
+                ["slots/expire", "expire", [3], [], null],
                 ["slots/wait-job-8", "wait", [], ["JOB-8 qa #2", "JOB-9 qa #3"], "https://github.com/justapply/staging-slots/pull/8"],
                 ["slots/wait-rel-1", "wait", [], ["REL-1 staging #1"], null],
             ]);
