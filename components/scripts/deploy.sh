@@ -290,7 +290,7 @@ psql_cmd=()
 psql_settings() {
   # The program's URL: role and password are letters, digits and _ (nothing URL-encoded).
   local re='^postgres(ql)?://([^:@/]+):([^@/]*)@([^:/?]+):([0-9]+)/([^?/]+)(\?sslmode=([a-z-]+))?(&sslrootcert=[^&]+)?$'
-  [[ $db_url =~ $re ]] || die "DATABASE_URL is not of the form postgresql://role:password@host:port/database?sslmode=…"
+  [[ $db_url =~ $re ]] || die "$id: DATABASE_URL is not of the form postgresql://role:password@host:port/database?sslmode=…; the deploy parameters are malformed (nothing was stopped): deploy with the program's own (pulumi up)"
   local user=${BASH_REMATCH[2]} password=${BASH_REMATCH[3]} host=${BASH_REMATCH[4]} port=${BASH_REMATCH[5]} database=${BASH_REMATCH[6]}
   local sslmode=${BASH_REMATCH[8]:-require} root_cert=${BASH_REMATCH[9]#&sslrootcert=}
   # It becomes a mount point (docker run -v SRC:DST:ro), where a ':' or a relative path would not hold.
@@ -354,7 +354,7 @@ if [[ $reset_database == true ]]; then
   # sign its certificate, a wrong address or password) fails here, with the app still running.
   if ! "${psql_cmd[@]}" -c 'SELECT 1' >>"$deploy_log" 2>&1 9>&- </dev/null; then
     tail -n 20 "$deploy_log" | redact >&2
-    die "cannot connect to the database of $id as its role to empty it ($why); nothing was stopped or changed, version.json left as it was. psql's error is above: check that the droplet reaches the database and the slot's role may log in, and with postgres.appSslmode: verify-full that the CA the program read signs the server's certificate for its host name"
+    die "cannot connect to the database of $id as its role to empty it ($why); nothing was stopped or changed, version.json left as it was. psql's error is above: check that the droplet reaches the database and the slot's role may log in, with postgres.appSslmode: verify-full that the CA the program read signs the server's certificate for its host name, and, for \"too many clients\", that the server has a connection left while the old app still holds its own"
   fi
 fi
 
@@ -375,20 +375,20 @@ if [[ $reset_database == true || $reset_volumes == true ]]; then
     printf 'staging-deploy: %s: emptied the database of %s\n' "$why" "$id" >&2
   fi
 fi
-# Written before the app starts: from here on the data is this task's, even if the start fails.
-tmp_owner=$(mktemp "$dir/.data-owner.XXXXXX")
-tmp_files+=("$tmp_owner")
-printf '%s\n%s\n' "$task" "$reset_counter" >"$tmp_owner"
-mv -f "$tmp_owner" "$owner_file"
-
 if [[ $reset_database == true && -n $seed_service ]]; then
   if ! "${compose[@]}" run --rm --build "$seed_service" "${seed_args[@]}" >>"$deploy_log" 2>&1 9>&- </dev/null; then
     printf 'staging-deploy: last 50 lines of the seed command for %s (all of it in %s):\n' "$id" "$deploy_log" >&2
     tail -n 50 "$deploy_log" | redact >&2
-    die "the seed command (seedCommand: $seed_service) failed for $id; the database is empty; version.json left as it was"
+    die "the seed command (seedCommand: $seed_service) failed for $id; the database is empty and data-owner still names the previous data, so the next deployment (pulumi up again) empties and seeds it again; version.json left as it was"
   fi
   printf 'staging-deploy: seeded the database of %s with %s\n' "$id" "$seed_service" >&2
 fi
+# Written before the app starts: from here on the data is this task's, even if the start fails.
+# After a seed only once it succeeded, so that a failed seed is done again, reset first.
+tmp_owner=$(mktemp "$dir/.data-owner.XXXXXX")
+tmp_files+=("$tmp_owner")
+printf '%s\n%s\n' "$task" "$reset_counter" >"$tmp_owner"
+mv -f "$tmp_owner" "$owner_file"
 if ! "${compose[@]}" up -d --build --remove-orphans >>"$deploy_log" 2>&1 9>&-; then
   printf 'staging-deploy: last 50 lines of compose up for %s (all of it in %s):\n' "$id" "$deploy_log" >&2
   tail -n 50 "$deploy_log" | redact >&2

@@ -161,6 +161,28 @@ describeNeeds(TOOLS, "deploy script with images built once", function () {
             expect(seedCall).to.have.length(1);
             expect(seedCall[0]).to.match(new RegExp(` -f ${override.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} run --rm campaign-ui seed --build$`));
         });
+
+        it("a seed that fails (its pull refused) is done again, reset first, by the next deployment", async function () {
+            const values = { repository: repo.url, slotCount: 100, images: IMAGES, seedCommand: { service: "campaign-ui", args: ["seed"] } };
+            const deploy = async (task: string, env: Record<string, string> = {}) => {
+                const cmd = (await slotCommands({ [String(slot)]: { commit: repo.first, task } }, values)).get(slot);
+                if (!cmd) throw new Error("no deployment");
+                return run(droplet, cmd.create, withStdinLine(cmd.stdin, "DATABASE_URL", db.url), env);
+            };
+            const first = await deploy("JOB-1");
+            expect(first.code, first.stderr).to.equal(0);
+            const owner = readFileSync(path.join(dir(), "data-owner"), "utf8");
+            const failed = await deploy("JOB-2", { DOCKER_STANDIN_PULL_FAIL: "campaign-ui" });
+            expect(failed.code).to.not.equal(0);
+            expect(failed.stderr).to.contain("the database is empty and data-owner still names the previous data, so the next deployment (pulumi up again) empties and seeds it again");
+            expect(readFileSync(path.join(dir(), "data-owner"), "utf8"), "data-owner untouched by the failed seed").to.equal(owner);
+            const seen = dockerEvents(droplet).length;
+            const retry = await deploy("JOB-2");
+            expect(retry.code, retry.stderr).to.equal(0);
+            expect(retry.stderr).to.include(`seeded the database of staging-${slot} with campaign-ui`);
+            expect(dockerEvents(droplet).slice(seen).filter((e) => e === "run psql" || e.startsWith("seed "))).to.deep.equal(["run psql", "run psql", `seed staging-${slot} campaign-ui seed`]);
+            expect(readFileSync(path.join(dir(), "data-owner"), "utf8")).to.not.equal(owner);
+        });
     });
 
     itNeeds(["shellcheck"], "the images wrapper passes shellcheck", function () {
