@@ -73,7 +73,7 @@ function noSlotFor(settings: Settings, request: SlotRequest, base: BaseClaims | 
     return free.length === 0 || (request.aheadOfQueue !== true && available.length === 0);
 }
 
-/** The slot the queue is owed, and the waiter it goes to, when `slot` (default: the lowest free one) is owed. */
+/** The waiter ahead of the request that `slot` is owed to, or undefined when the slot is nobody's in particular. */
 function owedTo(settings: Settings, request: SlotRequest, base: BaseClaims | undefined, slot: number): WaitEntry | undefined {
     return queueStanding(settings, request, base).owed.get(slot);
 }
