@@ -16,7 +16,7 @@ import { RawClaim, claimsOf, diffClaims } from "./diff";
 import { branchHead } from "./git";
 import { CLAIM_HELP, EXTEND_HELP, PROMOTE_HELP, REDEPLOY_HELP, RELEASE_HELP, REPOINT_HELP } from "./help";
 import { Io, UsageError, UserError } from "./io";
-import { owedSlots, promotableSlots } from "./list";
+import { owedSlots, promotableSlots, waitersAhead } from "./list";
 import { checkPullRequest, editBranch, openPullRequest } from "./pullRequest";
 import { Edited, Stack, editStack, readStack, requireSettings } from "./stack";
 import { applyRelease, askHeads, planRelease, queueLines, releaseWithPromotion, waitingFor } from "./waitlist";
@@ -46,12 +46,6 @@ export function slotOfTask(claims: ReadonlyMap<number, RawClaim>, task: string):
 /** The slots of `pool` held neither in the file nor at `base`, in slot order. */
 function freeSlotsOf(settings: Settings, pool: string, base: BaseClaims | undefined): number[] {
     return (settings.pools[pool] ?? []).filter((s) => !settings.claims.has(s) && !base?.claims.has(s));
-}
-
-/** The waiters ahead of `task`: the whole queue, or the entries before its own when it waits. */
-function waitersAhead(settings: Settings, task: string): WaitEntry[] {
-    const own = settings.waitlist.findIndex((w) => taskKey(w.task) === taskKey(task));
-    return own < 0 ? [...settings.waitlist] : settings.waitlist.slice(0, own);
 }
 
 type SlotRequest = { task: string; pool: string; slot?: number; aheadOfQueue?: boolean };

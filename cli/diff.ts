@@ -2,11 +2,12 @@
 // reads in a pull request. Works on the decoded values of both versions, so it can describe a
 // change even when one side has problems (`slots check` is the place to judge them).
 
-import { DEFAULTS } from "../components/settings";
+import { DEFAULTS, Settings } from "../components/settings";
 import { CLAIM_FIELDS, WAIT_FIELDS } from "../components/validation";
 import { hostConfigChanges } from "../offline/configChanges";
 import { Args, parseCommand } from "./args";
 import { DIFF_HELP } from "./help";
+import { owedSlots, waitersAhead } from "./list";
 import { Io, UserError } from "./io";
 import { stackFileAt } from "./revision";
 import { Stack, analyse, readStack, requireReadable } from "./stack";
@@ -102,6 +103,23 @@ export function diffClaims(before: Readonly<Record<string, unknown>>, after: Rea
     return changes;
 }
 
+/**
+ * One sentence for each new claim that takes a slot the queue was owed at the base (owedSlots,
+ * the waiters ahead of the claim's task): `claim --ahead-of-queue`, or a claim written by hand.
+ * The reviewer's cue to ask why; nothing refuses it.
+ */
+export function queuePasses(base: Settings | undefined, changes: readonly SlotChange[]): string[] {
+    if (!base || base.waitlist.length === 0) return [];
+    const lines: string[] = [];
+    for (const c of changes) {
+        const task = c.after?.task;
+        if (c.change !== "claimed" || typeof task !== "string") continue;
+        const w = owedSlots(base, waitersAhead(base, task)).get(c.slot);
+        if (w) lines.push(`${c.id}: taken ahead of the queue: it was owed to ${w.task} (${w.owner}), waiting for pool ${w.pool} since ${w.requestedAt}; the pull request should say why`);
+    }
+    return lines;
+}
+
 /** The stack file at `base`; a file the engine would read differently is refused, naming the revision. */
 function analyseAt(stack: string, current: Stack, text: string, base: string, now: Date): Stack {
     try {
@@ -188,14 +206,15 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
     // The guard's own rule: every key but the per-slot lists is a host setting.
     const others = old ? hostConfigChanges({ text: old.text, name: `${current.name} at ${base}` }, current) : [];
     const waitlist = diffWaitlist(old?.raw ?? {}, current.raw);
+    const aheadOfQueue = queuePasses(old?.result.settings, changes);
     if (args.flag("json")) {
-        io.stdout(`${JSON.stringify({ base, file: current.name, new: old === undefined, changes, otherKeys: others, waitlist }, null, 2)}\n`);
+        io.stdout(`${JSON.stringify({ base, file: current.name, new: old === undefined, changes, otherKeys: others, waitlist, aheadOfQueue }, null, 2)}\n`);
         return 0;
     }
     const lines: string[] = [];
     if (!old) lines.push(`${current.name} is new since ${base}; every claim in it is new.`);
     if (changes.length === 0) lines.push(`No slot changes in ${current.name} since ${base}.`);
-    lines.push(...changes.map((c) => c.summary), ...waitlist);
+    lines.push(...changes.map((c) => c.summary), ...waitlist, ...aheadOfQueue);
     if (others.length > 0) {
         lines.push(`Also changed outside the claims: ${others.join(", ")}; read the preview (slots plan) for their effect.`);
     }

@@ -231,7 +231,8 @@ Usage: slots diff [--base REV] [--json] [--stack NAME]
 
 Slot-level changes between the stack file at a git revision and the working tree, one sentence
 per slot, e.g. "staging-4: Available → In Use by alice for JOB-123, feature/login @ 1a2b3c4",
-then one per waitlist change, e.g. "waitlist: JOB-7 leaves the queue: promoted into staging-4".
+then one per waitlist change, e.g. "waitlist: JOB-7 leaves the queue: promoted into staging-4",
+then one for each new claim that takes a slot the queue was owed ("taken ahead of the queue").
 
 Options:
   --base REV            the git revision to compare with (default: HEAD)

@@ -4,7 +4,7 @@
 import { catalogue } from "../components/catalogue";
 import { hostOfSlot } from "../components/hosts";
 import { DEFAULTS, Settings, WaitEntry } from "../components/settings";
-import { staleness } from "../components/validation";
+import { staleness, taskKey } from "../components/validation";
 import { parseCommand } from "./args";
 import { LIST_HELP } from "./help";
 import { Io } from "./io";
@@ -92,6 +92,12 @@ export function promotableSlots(settings: Settings, base?: { readonly claims: Re
         for (const s of settings.pools[pool] ?? []) if (!settings.claims.has(s) && base?.claims.has(s) !== true) slots.add(s);
     }
     return [...slots].sort((a, b) => a - b);
+}
+
+/** The waiters ahead of `task`: the whole queue, or the entries before its own when it waits. */
+export function waitersAhead(settings: Settings, task: string): WaitEntry[] {
+    const own = settings.waitlist.findIndex((w) => taskKey(w.task) === taskKey(task));
+    return own < 0 ? [...settings.waitlist] : settings.waitlist.slice(0, own);
 }
 
 /**

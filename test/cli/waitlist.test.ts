@@ -507,6 +507,23 @@ describeNeeds(["git"], "slots waitlist with git", () => {
         expect((await run(dir, ["diff"])).stdout).to.contain("waitlist: reordered: JOB-6, JOB-5, JOB-7");
     });
 
+    it("diff names a new claim that takes a slot the queue was owed, and not the first waiter's own", async () => {
+        const dir = await project([...FULL, wait("JOB-3", ["--commit", COMMIT]), ["release", "2", "--no-promote"]]);
+        git(dir, "init", "-q");
+        git(dir, "add", ".");
+        git(dir, "commit", "-q", "-m", "stack");
+        const before = stackText(dir);
+        expect((await run(dir, claim("JOB-5", ["--ahead-of-queue"]))).code).to.equal(0);
+        const jumped = await run(dir, ["diff", "--base", "HEAD"]);
+        expect(jumped.stdout).to.contain("staging-2: taken ahead of the queue: it was owed to JOB-3 (bob), waiting for pool qa since 2026-11-23T12:00:00Z; the pull request should say why\n");
+        const json = JSON.parse((await run(dir, ["diff", "--base", "HEAD", "--json"])).stdout) as { aheadOfQueue: string[] };
+        expect(json.aheadOfQueue).to.have.length(1);
+        writeFileSync(`${dir}/Pulumi.staging.yaml`, before);
+        expect((await run(dir, claim("JOB-3"))).code).to.equal(0);
+        const own = await run(dir, ["diff", "--base", "HEAD"]);
+        expect(own.stdout).to.contain("staging-2: Available → In Use by alice for JOB-3");
+        expect(own.stdout).not.to.contain("ahead of the queue");
+    });
     it("check --strict --base holds a warning about the host settings against a host change only, not against a claim", async () => {
         const wide = SMALL.replace("    - 203.0.113.0/24\n", "    - 0.0.0.0/2\n");
         const dir = await project([], wide);
