@@ -12,6 +12,7 @@
 // `pulumi up` stay where they are.
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
@@ -166,7 +167,32 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
     const reader = new Reader(options, now, (message) => app.log.warn(message));
     app.addHook("onClose", async () => reader.remove());
+    // close() must not wait on the browsers' connections. Node's closeIdleConnections (Fastify's
+    // forceCloseConnections: "idle") leaves two kinds open: a connection a browser opened and has
+    // not sent a request on yet (a spare socket, seen from Chromium), and one whose request is still
+    // being answered, which then stays open until keepAliveTimeout (Fastify's default: 72 s). So
+    // close() ends every connection with no request being answered, and an answer given while
+    // closing says Connection: close, so that its socket ends with it. Nothing being answered is cut.
+    let closing = false;
+    const answering = new Map<Socket, number>();
+    app.server.on("connection", (socket: Socket) => {
+        answering.set(socket, 0);
+        socket.on("close", () => answering.delete(socket));
+    });
+    app.addHook("onRequest", async (request) => {
+        const socket = request.raw.socket;
+        answering.set(socket, (answering.get(socket) ?? 0) + 1);
+    });
+    app.addHook("onResponse", async (request) => {
+        const socket = request.raw.socket;
+        if (answering.has(socket)) answering.set(socket, Math.max(0, (answering.get(socket) ?? 1) - 1));
+    });
+    app.addHook("preClose", async () => {
+        closing = true;
+        for (const [socket, requests] of answering) if (requests === 0) socket.destroy();
+    });
     app.addHook("onSend", async (_request, reply) => {
+        if (closing) reply.header("connection", "close");
         reply.header("content-security-policy", "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
         reply.header("x-content-type-options", "nosniff");
         reply.header("referrer-policy", "no-referrer");

@@ -203,8 +203,12 @@ describeNeeds(["chromium", "git"], "Staging Dashboard in Chromium", function () 
         const goneServer = await startServer(gone);
         const page = await browser.newPage();
         try {
+            // The page must keep the table it loaded: its 15 s refresh never fires (a fake clock),
+            // and the one refresh the token's change event starts ends before main moves on.
+            await page.clock.install();
             await page.goto(`${goneServer.url}/staging`);
             await page.fill("#token", await token());
+            await Promise.all([page.waitForResponse((r) => new URL(r.url()).pathname === "/staging/slots"), page.press("#token", "Tab")]);
             gone.commitOnMain(STACK_TEXT, "Release every slot");
             page.once("dialog", (d) => void d.accept());
             await page.click('tr[data-slot="4"] button.release');

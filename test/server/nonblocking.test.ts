@@ -4,7 +4,9 @@
 // would hold the whole server still, and the question would go unanswered. The server runs as a
 // user starts it (its own process) for that reason: a blocked server must not block the test.
 
+import { once } from "node:events";
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import * as path from "node:path";
 
 import { expect } from "chai";
@@ -222,6 +224,31 @@ describeNeeds(["git"], "slots serve: reads after a write", function () {
         remote?.remove();
         server = undefined;
         remote = undefined;
+    });
+
+    it("closing while a read is being answered and a spare connection is open: the answer comes with Connection: close, and close() waits for nothing else", async () => {
+        remote = createRemote(readFileSync(path.join(ROOT, "Pulumi.staging.yaml"), "utf8"));
+        const started = await startServer(remote, {}, { PATH: [GATED_GIT_DIR, FAKE_GH_DIR, process.env.PATH ?? ""].join(path.delimiter), GATED_GIT_DIR: gate.dir });
+        gate.close();
+        // fetch keeps its connection alive, as a browser does; a browser also opens spare
+        // connections it has sent nothing on yet.
+        const read = fetch(`${started.url}/api/staging/slots`);
+        const { port } = new URL(started.url);
+        const spare = connect(Number(port), "127.0.0.1");
+        const spareEnded = once(spare, "close");
+        await once(spare, "connect");
+        while (gate.waiting().length === 0) await sleep(20);
+        const t = Date.now();
+        const closed = started.close();
+        gate.open();
+        const res = await read;
+        expect(res.status).to.equal(200);
+        expect(res.headers.get("connection")).to.equal("close");
+        await res.text();
+        await closed;
+        await spareEnded;
+        // Node alone would keep both open: the answered one until keepAliveTimeout (72 s), the spare until its headers time out.
+        expect(Date.now() - t, "close() waited on a connection").to.be.below(20_000);
     });
 
     it("a read arriving after a claim does not share a refresh that fetched before it: it refreshes again and shows the claim", async () => {
