@@ -16,10 +16,10 @@ import { RawClaim, claimsOf, diffClaims } from "./diff";
 import { branchHead } from "./git";
 import { CLAIM_HELP, EXTEND_HELP, PROMOTE_HELP, REDEPLOY_HELP, RELEASE_HELP, REPOINT_HELP } from "./help";
 import { Io, UsageError, UserError } from "./io";
-import { owedSlots, promotableSlots, waitersAhead } from "./list";
 import { checkPullRequest, editBranch, openPullRequest } from "./pullRequest";
 import { Edited, Stack, editStack, readStack, requireSettings } from "./stack";
-import { applyRelease, askHeads, planRelease, queueLines, releaseWithPromotion, waitingFor } from "./waitlist";
+import { freeSlotsOf, owedSlots, planRelease, promotableSlots, waitersAhead, waitingFor } from "./queue";
+import { applyRelease, askHeads, queueLines, releaseWithPromotion } from "./waitlist";
 import { FieldValue, appendWaiter, insertClaim, quoteCommit, removeWaiters, setClaimField } from "./yamlEdit";
 
 function id(slot: number): string {
@@ -43,11 +43,6 @@ export function slotOfTask(claims: ReadonlyMap<number, RawClaim>, task: string):
     return [...claims].find(([, c]) => typeof c.task === "string" && taskKey(c.task) === taskKey(task))?.[0];
 }
 
-/** The slots of `pool` held neither in the file nor at `base`, in slot order. */
-function freeSlotsOf(settings: Settings, pool: string, base: BaseClaims | undefined): number[] {
-    return (settings.pools[pool] ?? []).filter((s) => !settings.claims.has(s) && !base?.claims.has(s));
-}
-
 type SlotRequest = { task: string; pool: string; slot?: number; aheadOfQueue?: boolean };
 
 /**
@@ -55,7 +50,16 @@ type SlotRequest = { task: string; pool: string; slot?: number; aheadOfQueue?: b
  * a promotion would give to the tasks waiting ahead (owedSlots, so overlapping pools count as
  * `slots promote` and `release` fill them) are theirs; the rest are anybody's.
  */
-function queueStanding(settings: Settings, request: SlotRequest, base: BaseClaims | undefined): { free: number[]; available: number[]; owed: Map<number, WaitEntry> } {
+interface QueueStanding {
+    /** The pool's free slots. */
+    readonly free: number[];
+    /** Those nobody waiting ahead is owed. */
+    readonly available: number[];
+    /** Slot → the waiter ahead it is owed to. */
+    readonly owed: Map<number, WaitEntry>;
+}
+
+function queueStanding(settings: Settings, request: SlotRequest, base: BaseClaims | undefined): QueueStanding {
     const free = freeSlotsOf(settings, request.pool, base);
     const owed = owedSlots(settings, waitersAhead(settings, request.task), base);
     return { free, available: free.filter((s) => !owed.has(s)), owed };
@@ -73,9 +77,8 @@ function owedTo(settings: Settings, request: SlotRequest, base: BaseClaims | und
 }
 
 /** Refuses a claim of a free slot that the tasks waiting ahead are owed (none with --ahead-of-queue). */
-function refuseQueueJump(settings: Settings, request: SlotRequest, base: BaseClaims | undefined): void {
+function refuseQueueJump(settings: Settings, request: SlotRequest, { free, available, owed }: QueueStanding): void {
     if (request.aheadOfQueue === true) return;
-    const { free, available, owed } = queueStanding(settings, request, base);
     const unwait = "a waiter whose branch is gone stays queued until slots unwait --task T";
     const last = (queue: string): string => `slots promote moves the waiters into the free slots (${unwait}); ${queue} to queue behind them; or, for what cannot wait, claim anyway with --ahead-of-queue and say why in the pull request`;
     if (request.slot !== undefined) {
@@ -135,12 +138,12 @@ export function chooseSlot(settings: Settings, request: SlotRequest, base?: Base
             const reservedFor = owners.length > 0 ? `it is reserved for pool ${owners.join(", ")} (claim it with --pool ${owners[0]})` : "it is in no pool, so nobody can claim it";
             throw new UserError([`${id(slot)} is not in pool ${request.pool} (slots ${members.join(", ")}); ${reservedFor}`]);
         }
-        refuseQueueJump(settings, request, base);
+        refuseQueueJump(settings, request, queueStanding(settings, request, base));
         return slot;
     }
     const standing = queueStanding(settings, request, base);
     if (standing.free.length > 0) {
-        refuseQueueJump(settings, request, base);
+        refuseQueueJump(settings, request, standing);
         // The lowest slot nobody ahead is owed; with --ahead-of-queue, an owed one only when no other is free.
         return standing.available[0] ?? standing.free[0];
     }

@@ -7,8 +7,8 @@ import { CLAIM_FIELDS, WAIT_FIELDS } from "../components/validation";
 import { hostConfigChanges } from "../offline/configChanges";
 import { Args, parseCommand } from "./args";
 import { DIFF_HELP } from "./help";
-import { owedSlots, waitersAhead } from "./list";
 import { Io, UserError } from "./io";
+import { owedSlots, waitersAhead } from "./queue";
 import { stackFileAt } from "./revision";
 import { Stack, analyse, readStack, requireReadable } from "./stack";
 

@@ -3,8 +3,8 @@
 
 import { catalogue } from "../components/catalogue";
 import { hostOfSlot } from "../components/hosts";
-import { DEFAULTS, Settings, WaitEntry } from "../components/settings";
-import { staleness, taskKey } from "../components/validation";
+import { DEFAULTS, Settings } from "../components/settings";
+import { staleness } from "../components/validation";
 import { parseCommand } from "./args";
 import { LIST_HELP } from "./help";
 import { Io } from "./io";
@@ -80,42 +80,6 @@ export function waitRows(settings: Settings, now: Date): WaitRow[] {
             waitingSeconds: Math.max(0, Math.floor((now.getTime() - Date.parse(w.requestedAt)) / 1000)),
         };
     });
-}
-
-/**
- * The slots a promotion can fill: free (held neither in the file nor at `base`) and in a pool
- * somebody waits for, in slot order.
- */
-export function promotableSlots(settings: Settings, base?: { readonly claims: ReadonlyMap<number, unknown> }): number[] {
-    const slots = new Set<number>();
-    for (const pool of new Set(settings.waitlist.map((w) => w.pool))) {
-        for (const s of settings.pools[pool] ?? []) if (!settings.claims.has(s) && base?.claims.has(s) !== true) slots.add(s);
-    }
-    return [...slots].sort((a, b) => a - b);
-}
-
-/** The waiters ahead of `task`: the whole queue, or the entries before its own when it waits. */
-export function waitersAhead(settings: Settings, task: string): WaitEntry[] {
-    const own = settings.waitlist.findIndex((w) => taskKey(w.task) === taskKey(task));
-    return own < 0 ? [...settings.waitlist] : settings.waitlist.slice(0, own);
-}
-
-/**
- * The free slots the queue is owed, as a promotion would place `waiters` (default: the whole
- * queue): each slot of promotableSlots, in slot order, to the first waiter not placed yet whose
- * pool holds it (cli/waitlist.ts planRelease, counting every waiter whatever its branch). Slot →
- * the waiter it is owed to.
- */
-export function owedSlots(settings: Settings, waiters: readonly WaitEntry[] = settings.waitlist, base?: { readonly claims: ReadonlyMap<number, unknown> }): Map<number, WaitEntry> {
-    const owed = new Map<number, WaitEntry>();
-    const placed = new Set<number>();
-    for (const slot of promotableSlots(settings, base)) {
-        const i = waiters.findIndex((w, j) => !placed.has(j) && settings.pools[w.pool]?.includes(slot) === true);
-        if (i < 0) continue;
-        placed.add(i);
-        owed.set(slot, waiters[i]);
-    }
-    return owed;
 }
 
 /** The waitlist as text lines: position, pool position, who, what, how long. */
@@ -297,7 +261,9 @@ export async function listCommand(argv: readonly string[], io: Io): Promise<numb
     if (stale.length > 0) {
         text += ` Stale (past their end, or over ${DEFAULTS.staleAfterHours}h with no long-running note): ${stale.map((r) => r.id).join(", ")}; release them or extend them (slots extend N --long-running "why" --until DATE).`;
     }
-    const owed = [...owedSlots(settings).keys()];
+    // The queue's model only when there is a queue: `slots list` runs in pre-commit hooks and
+    // keeps its start-up to the modules it needs (cli/index.ts requires lazily for the same reason).
+    const owed = settings.waitlist.length > 0 ? [...(require("./queue") as typeof import("./queue")).owedSlots(settings).keys()] : [];
     const promote = owed.length > 0 ? `Free while tasks wait for them: ${owed.map((n) => `staging-${n}`).join(", ")}; slots promote moves the waiters in.\n` : "";
     io.stdout(`${text}\n${renderWaitlist(waitRows(settings, io.now()))}${promote}`);
     return 0;

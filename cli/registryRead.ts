@@ -6,6 +6,7 @@
 
 import type { Client } from "pg";
 
+import { utcTimestamp } from "../components/expiry";
 import type { SlotsTableRow } from "../components/registry/provider";
 import { REGISTRY_SCHEMA, SLOTS_TABLE } from "../components/registry/schema";
 
@@ -36,7 +37,7 @@ const READ_COLUMNS = ["slot_id", "status", "owner", "task", "branch", "commit_sh
 type ReadRow = Pick<SlotsTableRow, (typeof READ_COLUMNS)[number]>;
 
 function isoSeconds(d: Date | null): string | null {
-    return d === null ? null : d.toISOString().replace(/\.\d{3}Z$/, "Z");
+    return d === null ? null : utcTimestamp(d);
 }
 
 /** The registry URL a command was given (option first, then the environment), if any. */

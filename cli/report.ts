@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 
+import { utcTimestamp } from "../components/expiry";
 import { DEFAULTS } from "../components/settings";
 import { parseCommand } from "./args";
 import { Gh, ghCli } from "./github";
@@ -98,7 +99,7 @@ export async function reportCommand(argv: readonly string[], io: Io): Promise<nu
         throw new UserError([`${statusFile} or ${listFile} is not what slots status --json and slots list --json print`]);
     }
     const lines = attentionLines(status, list.slots);
-    const body = attentionBody(lines, status, io.now().toISOString().replace(/\.\d{3}Z$/, "Z"), args.string("run-url"));
+    const body = attentionBody(lines, status, utcTimestamp(io.now()), args.string("run-url"));
     try {
         io.stdout(`${await syncAttentionIssue(ghCli(io.env), lines, body)}\n`);
     } catch (e) {

@@ -5,95 +5,15 @@
 
 import { slotLayout } from "../components/catalogue";
 import { newClaimExpiry, utcTimestamp } from "../components/expiry";
-import { Claim, DEFAULTS, Settings, WaitEntry } from "../components/settings";
+import { Claim, DEFAULTS, Settings } from "../components/settings";
 import { parseTimestamp, staleness, taskKey } from "../components/validation";
 import { parseCommand } from "./args";
 import { branchHead, BranchGone } from "./git";
 import { EXPIRE_HELP, UNWAIT_HELP } from "./help";
 import { Io, UsageError, UserError } from "./io";
+import { Promotion, ReleasePlan, planRelease, tryPlan } from "./queue";
 import { Edited, Stack, editStack, readStack, requireSettings } from "./stack";
 import { FieldValue, insertClaim, removeClaim, removeWaiters } from "./yamlEdit";
-
-/** A waiter moved into a freed slot. */
-export interface Promotion {
-    readonly slot: number;
-    /** The entry's index in the waitlist before the edit. */
-    readonly index: number;
-    readonly entry: WaitEntry;
-    readonly commit: string;
-}
-
-/** A waiter passed over for a freed slot; it stays queued. */
-export interface Skip {
-    readonly slot: number;
-    readonly entry: WaitEntry;
-    readonly reason: string;
-}
-
-/** What releasing some slots does to the claims and the queue. */
-export interface ReleasePlan {
-    readonly released: readonly number[];
-    readonly promotions: readonly Promotion[];
-    readonly skipped: readonly Skip[];
-}
-
-/** Branch heads asked for waiters without a commit: task → SHA, or null when the branch is gone. */
-export type Heads = ReadonlyMap<string, string | null>;
-
-/** The pools slot `slot` belongs to. */
-function poolsOf(settings: Settings, slot: number): string[] {
-    return Object.entries(settings.pools)
-        .filter(([, slots]) => slots.includes(slot))
-        .map(([pool]) => pool);
-}
-
-/** How many entries wait for `pool`, i.e. how many are ahead of a new one. */
-export function waitingFor(settings: Settings, pool: string): number {
-    return settings.waitlist.filter((w) => w.pool === pool).length;
-}
-
-/**
- * Releases `slots` (in slot order) and, unless `promote` is false, moves into each the first
- * waiter of its pool that has a commit: the one the entry gives, else its branch head from
- * `heads`. A waiter whose branch is gone is skipped with a note and stays queued. Throws when a
- * head that is needed was not asked for (the file changed since the heads were asked).
- */
-export function planRelease(settings: Settings, slots: readonly number[], heads: Heads, promote: boolean): ReleasePlan {
-    const plan = tryPlan(settings, slots, heads, promote);
-    if (plan.needs) throw new UserError(["the waitlist changed while the command was asking for branch heads; nothing was written. Run the command again"]);
-    return plan;
-}
-
-// The plan, or where it stops: the first waiter in line whose branch head is not known yet.
-function tryPlan(settings: Settings, slots: readonly number[], heads: Heads, promote: boolean): ReleasePlan & { needs?: WaitEntry } {
-    const released = [...slots].sort((a, b) => a - b);
-    const promotions: Promotion[] = [];
-    const skipped: Skip[] = [];
-    if (!promote) return { released, promotions, skipped };
-    const taken = new Set<number>();
-    for (const slot of released) {
-        const pools = poolsOf(settings, slot);
-        for (const [index, entry] of settings.waitlist.entries()) {
-            if (taken.has(index) || !pools.includes(entry.pool)) continue;
-            let commit = entry.commit;
-            if (commit === undefined) {
-                const head = heads.get(entry.task);
-                if (head === undefined) return { released, promotions, skipped, needs: entry };
-                if (head === null) {
-                    if (!skipped.some((s) => s.entry.task === entry.task)) {
-                        skipped.push({ slot, entry, reason: `branch ${entry.branch} no longer exists in the repository` });
-                    }
-                    continue;
-                }
-                commit = head;
-            }
-            taken.add(index);
-            promotions.push({ slot, index, entry, commit });
-            break;
-        }
-    }
-    return { released, promotions, skipped };
-}
 
 /**
  * Asks the repository for the branch heads the release of `slots` needs: only of the waiters in
@@ -103,7 +23,7 @@ function tryPlan(settings: Settings, slots: readonly number[], heads: Heads, pro
 export async function askHeads(io: Io, settings: Settings, slots: readonly number[], otherwise = "Release without promoting with --no-promote."): Promise<Map<string, string | null>> {
     const heads = new Map<string, string | null>();
     for (;;) {
-        const w = tryPlan(settings, slots, heads, true).needs;
+        const w = tryPlan(settings, slots, (e) => heads.get(e.task), true).needs;
         if (w === undefined) return heads;
         try {
             heads.set(w.task, await branchHead(io, settings.repository, w.branch));

@@ -2,9 +2,11 @@
 // (cli/list.ts) under the seed's column names, with the changes waiting for review, the live state
 // where the server probes, and the waitlist. Pure: the server reads, this shapes.
 
+import { utcTimestamp } from "../components/expiry";
 import { Claim, DEFAULTS, Settings } from "../components/settings";
 import { staleness } from "../components/validation";
 import { slotRows, waitRows } from "../cli/list";
+import { waitingFor } from "../cli/queue";
 import { githubRepository } from "../cli/github";
 import { SlotState } from "../cli/slotState";
 import { PendingChange, PendingWait } from "./remote";
@@ -160,7 +162,7 @@ function staleAt(c: Claim | undefined): string | null {
     if (!c) return null;
     if (c.expiresAt !== undefined) return c.expiresAt;
     if (c.longRunning) return null;
-    return new Date(Date.parse(c.claimedAt) + DEFAULTS.staleAfterHours * 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    return utcTimestamp(new Date(Date.parse(c.claimedAt) + DEFAULTS.staleAfterHours * 3600_000));
 }
 
 /** Everything the dashboard shows, in slot order. */
@@ -240,11 +242,10 @@ export function inReview(settings: Settings, pending: readonly PendingChange[], 
     }
     // Once merged, an entry goes after the pool's waiters on the base branch (and after the
     // branch's own earlier entries of that pool): a queue edit appends (cli/claims.ts applyWait).
-    const waiting = (pool: string): number => settings.waitlist.filter((w) => w.pool === pool).length;
     for (const w of waits) {
         const e = entry(w.branch);
         const earlier = e.queued.filter((q) => q.pool === w.pool).length;
-        e.queued.push({ task: text(w.waiter.task), owner: text(w.waiter.owner), pool: w.pool, pool_position: waiting(w.pool) + earlier + 1 });
+        e.queued.push({ task: text(w.waiter.task), owner: text(w.waiter.owner), pool: w.pool, pool_position: waitingFor(settings, w.pool) + earlier + 1 });
         e.changes.push(w.summary);
     }
     return [...out]
