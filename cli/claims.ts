@@ -50,6 +50,9 @@ type SlotRequest = { task: string; pool: string; slot?: number; aheadOfQueue?: b
  * a promotion would give to the tasks waiting ahead (owedSlots, so overlapping pools count as
  * `slots promote` and `release` fill them) are theirs; the rest are anybody's.
  */
+/** The pool has no slot this request may take (all held, or owed to the queue ahead): --wait would queue it. */
+export class NoSlotForRequest extends UserError {}
+
 interface QueueStanding {
     /** The pool's free slots. */
     readonly free: number[];
@@ -95,7 +98,7 @@ function refuseQueueJump(settings: Settings, request: SlotRequest, { free, avail
     const waiters = [...new Set(free.map((s) => owed.get(s)).filter((w): w is WaitEntry => w !== undefined))];
     const ahead = waitersAhead(settings, request.task).filter((w) => w.pool === request.pool || waiters.includes(w));
     const slots = `${free.length} free slot${free.length === 1 ? "" : "s"} (${free.map(id).join(", ")})`;
-    throw new UserError([
+    throw new NoSlotForRequest([
         `pool ${request.pool} has ${slots} and ${ahead.length} task${ahead.length === 1 ? "" : "s"} waiting for ${free.length === 1 ? "it" : "them"} ahead of you; the queue goes first:`,
         ...ahead.map((w, i) => `  ${i + 1}. ${w.task} (${w.owner}, ${w.branch}), waiting${w.pool === request.pool ? "" : ` for pool ${w.pool}`} since ${w.requestedAt}`),
         last(request.slot === undefined ? "add --wait" : "leave out --slot and add --wait"),
@@ -148,7 +151,7 @@ export function chooseSlot(settings: Settings, request: SlotRequest, base?: Base
         return standing.available[0] ?? standing.free[0];
     }
     const ahead = waitingFor(settings, request.pool);
-    throw new UserError([
+    throw new NoSlotForRequest([
         `pool ${request.pool} has no free slot; add --wait to queue; ${ahead} ahead of you. Or ask a holder whether they are done (slots release N frees one):`,
         ...members.map((s) => {
             const c = claims.get(s);

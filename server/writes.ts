@@ -12,7 +12,7 @@
 import { slotLayout } from "../components/catalogue";
 import { Claim, DEFAULTS, Settings } from "../components/settings";
 import { taskKey } from "../components/validation";
-import { ClaimRequest, PreparedClaim, applyClaim, applyWait, describeEdit, prepareClaim } from "../cli/claims";
+import { ClaimRequest, NoSlotForRequest, PreparedClaim, applyClaim, applyWait, describeEdit, prepareClaim } from "../cli/claims";
 import { RawClaim, claimsOf, diffClaims } from "../cli/diff";
 import { git } from "../cli/git";
 import { Io, UserError } from "../cli/io";
@@ -27,6 +27,8 @@ export class Refusal extends Error {
     constructor(
         public readonly status: 400 | 409 | 422 | 502,
         public readonly lines: readonly string[],
+        /** The pool has no slot for this claim (cli/claims.ts NoSlotForRequest): `"wait": true` would queue it. */
+        public readonly queueable = false,
     ) {
         super(lines.join("\n"));
         this.name = "Refusal";
@@ -141,8 +143,8 @@ export class Writer {
                     const edited = await userStep(409, () => editStack(io, this.options.stack, (fresh: Stack) => applyClaim(fresh, claim, view)));
                     return { edited, branch: editBranch("claim", request.task), message: `Claim ${id(edited.outcome)} for ${request.task}` };
                 } catch (e) {
-                    // A full pool, or free slots the queue is owed (cli/claims.ts refuseQueueJump): --wait would queue.
-                    if (!(e instanceof Refusal && /has no free slot; add --wait to queue|ahead of you; the queue goes first:$/.test(e.lines[0] ?? ""))) throw e;
+                    // A full pool, or free slots the queue is owed: --wait would queue.
+                    if (!(e instanceof Refusal && e.queueable)) throw e;
                     if (request.wait !== true) throw new Refusal(e.status, [...e.lines, API_WAIT_HINT]);
                     // Full only with the claims waiting for review: queue, and like any waiter
                     // without a commit take the branch's head when promoted.
@@ -314,7 +316,7 @@ async function userStep<T>(status: 409 | 422, fn: () => Promise<T>): Promise<T> 
             // base branch is the repository's state, not the request.
             if (/would have \d+ problems? after this change/.test(first)) throw new Refusal(422, e.lines);
             if (/ has \d+ problems?; fix /.test(first)) throw new Refusal(409, e.lines);
-            throw new Refusal(status, e.lines);
+            throw new Refusal(status, e.lines, e instanceof NoSlotForRequest);
         }
         throw e;
     }
